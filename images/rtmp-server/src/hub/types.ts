@@ -85,3 +85,18 @@ export interface HubView {
   /** Closes a client by id; false if there is no such client. */
   kick(clientId: string): boolean;
 }
+
+/**
+ * A consumer of one published stream's messages inside the process (HLS muxer, later recorders).
+ * Created by a factory when a stream starts publishing; `end()` when it stops. Calls never throw back
+ * into the hub (the hub catches and drops a failing sink), and must not block: copy what you keep.
+ */
+export interface MediaSink {
+  /** Every media message in publish order, starting with metadata and sequence headers. */
+  onMessage(m: MediaMessage): void;
+  /** The publisher went away (or the sink was dropped); release files and timers. */
+  end(): void;
+}
+
+/** Returns a sink for a stream that starts publishing, or null to skip that stream. */
+export type MediaSinkFactory = (app: string, stream: string) => MediaSink | null;
