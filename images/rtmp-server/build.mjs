@@ -14,3 +14,7 @@ await build({
   define: { SERVER_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
+
+// The player page next to the bundle (dist/player/ → /app/player/ in the image), served by src/http/player-page.ts.
+const { buildPlayer } = await import('./player/build.mjs');
+await buildPlayer(new URL('./dist/player', import.meta.url).pathname);

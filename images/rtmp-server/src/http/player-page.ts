@@ -1,0 +1,91 @@
+// The static player page (built by player/build.mjs into dist/player/, /app/player/ in the image) on the
+// HTTP media port: `/`, `/index.html` and the page's assets. SRS-guide links keep working too:
+// `/players/srs_player.html?...` and everything under `/players/` map onto the same files.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+
+/** Next to the server bundle: dist/player/ in dev and tests, /app/player/ in the image. */
+const PLAYER_DIR = path.join(__dirname, 'player');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** Scripts and styles only from this origin; media, API and FLV may live on other ports or hosts. */
+const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+  + "connect-src *; media-src * blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
+
+/**
+ * Answers `req` when it asks for the player page or one of its files and returns true; returns false
+ * (the caller answers 404) for any other path, or when the page was not built.
+ */
+export function servePlayerPage(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const rel = pagePath(req.url ?? '/');
+  if (rel === undefined) return false;
+  const file = path.join(PLAYER_DIR, rel);
+  if (!file.startsWith(PLAYER_DIR + path.sep)) return false;
+  let stat: fs.Stats;
+  try {
+    // Synchronous on purpose: the caller needs a yes/no now, and a stat of a local file is cheap.
+    stat = fs.statSync(file);
+  } catch {
+    return false;
+  }
+  if (!stat.isFile()) return false;
+
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('method not allowed\n');
+    return true;
+  }
+  const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  const headers: http.OutgoingHttpHeaders = {
+    'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    // Chunks carry a content hash in their name and never change; the rest is revalidated every time.
+    'Cache-Control': rel.startsWith('chunks/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    ETag: etag,
+    'Last-Modified': stat.mtime.toUTCString(),
+    'X-Content-Type-Options': 'nosniff',
+  };
+  if (file.endsWith('.html')) headers['Content-Security-Policy'] = PAGE_CSP;
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return true;
+  }
+  headers['Content-Length'] = stat.size;
+  res.writeHead(200, headers);
+  if (req.method === 'HEAD') {
+    res.end();
+    return true;
+  }
+  fs.createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
+  return true;
+}
+
+/** The file under the player dir that `url` names, or undefined when it cannot be one (traversal, dotfiles). */
+function pagePath(url: string): string | undefined {
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(url, 'http://player.invalid').pathname);
+  } catch {
+    return undefined;
+  }
+  if (pathname.includes('\0') || pathname.includes('\\')) return undefined;
+  if (pathname === '/players' || pathname.startsWith('/players/')) pathname = pathname.slice('/players'.length);
+  const segments = pathname.split('/').filter((s) => s !== '');
+  if (segments.some((s) => s.startsWith('.'))) return undefined;
+  if (segments.length === 0 || (segments.length === 1 && segments[0] === 'srs_player.html')) return 'index.html';
+  return segments.join('/');
+}
