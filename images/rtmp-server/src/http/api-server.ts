@@ -1,0 +1,154 @@
+// The API listener (plain node:http): SRS-compatible /api/v1/*, the probes, /metrics and the preStop hook.
+// Every request is answered, hostile paths and ids included (404 JSON); a handler error is a 500, never a crash.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServerConfig } from '../../../../lib/server-config';
+import type { HubView } from '../hub/types';
+import type { Logger } from '../log';
+import { VERSION } from '../log';
+import {
+  clientReply, clientsReply, SRS_CODE, srsReply, streamReply, streamsReply, versions,
+} from './api-srs';
+import { Summaries } from './api-summaries';
+import { createMetrics } from './metrics';
+
+export interface ApiDeps {
+  readonly hub: HubView;
+  /** The config in force (reloads replace it), for api.allowKick and the mode. */
+  readonly config: () => ServerConfig;
+  readonly lifecycle: {
+    isReady(): boolean;
+    state(): string;
+    preStop(): Promise<void>;
+  };
+  readonly log: Logger;
+}
+
+interface Reply {
+  readonly status: number;
+  /** A JSON value, or a string sent as text. */
+  readonly body: unknown;
+  readonly contentType?: string;
+}
+
+interface Request {
+  readonly method: string;
+  readonly segments: string[];
+  readonly query: URLSearchParams;
+}
+
+type Handler = (req: Request) => Reply | Promise<Reply>;
+
+const json = (status: number, body: unknown): Reply => ({ status, body });
+const notFound = (code = 404): Reply => json(404, srsReply(code));
+
+/** Builds the API's request handler (exported on its own so tests can mount it on any server). */
+export function createApiHandler(deps: ApiDeps): http.RequestListener {
+  const { hub, lifecycle, log } = deps;
+  const summaries = new Summaries(hub);
+  const metrics = createMetrics({ hub, mode: () => deps.config().mode, ready: () => lifecycle.isReady() });
+
+  // Routes by path shape: `*` matches one segment (an id).
+  const routes: [string, string, Handler][] = [
+    ['GET', 'healthz', () => json(200, { status: 'ok', version: VERSION })],
+    ['GET', 'readyz', () => json(lifecycle.isReady() ? 200 : 503, { status: lifecycle.state() })],
+    ['GET', 'prestop', async () => { await lifecycle.preStop(); return json(200, { status: lifecycle.state() }); }],
+    ['GET', 'metrics', async () => ({ status: 200, body: await metrics.metrics(), contentType: metrics.contentType })],
+    ['GET', 'api/v1/versions', () => json(200, versions())],
+    ['GET', 'api/v1/summaries', () => json(200, summaries.reply())],
+    ['GET', 'api/v1/streams', (r) => json(200, streamsReply(hub, r.query))],
+    ['GET', 'api/v1/streams/*', (r) => orNotFound(streamReply(hub, r.segments[3]), SRS_CODE.STREAM_NOT_FOUND)],
+    ['GET', 'api/v1/clients', (r) => json(200, clientsReply(hub, r.query))],
+    ['GET', 'api/v1/clients/*', (r) => orNotFound(clientReply(hub, r.segments[3]), SRS_CODE.CLIENT_NOT_FOUND)],
+    ['DELETE', 'api/v1/clients/*', (r) => kick(r.segments[3])],
+  ];
+
+  function kick(id: string): Reply {
+    if (!deps.config().api.allowKick) return json(403, srsReply(403, { error: 'kicking is disabled (api.allowKick: false)' }));
+    if (!hub.kick(id)) return notFound(SRS_CODE.CLIENT_NOT_FOUND);
+    log.info({ event: 'client-kicked', client: id }, 'client kicked through the API');
+    return json(200, srsReply(SRS_CODE.OK));
+  }
+
+  async function route(req: http.IncomingMessage): Promise<Reply> {
+    const parsed = parse(req);
+    if (!parsed) return notFound();
+    const method = parsed.method === 'HEAD' ? 'GET' : parsed.method;
+    const matches = routes.filter(([, pattern]) => matchPath(pattern, parsed.segments));
+    if (matches.length === 0) return notFound();
+    if (method === 'OPTIONS') return { status: 204, body: '' };
+    const hit = matches.find(([m]) => m === method);
+    if (!hit) return json(405, srsReply(405, { error: `method ${parsed.method} not allowed` }));
+    return hit[2]({ ...parsed, method });
+  }
+
+  return (req, res) => {
+    route(req)
+      .catch((e: unknown) => {
+        log.error({ event: 'api-error', url: req.url, err: e }, 'API handler failed');
+        return json(500, srsReply(500));
+      })
+      .then((reply) => send(res, reply))
+      .catch(() => res.destroy());
+  };
+}
+
+function orNotFound(body: Record<string, unknown> | null, code: number): Reply {
+  return body ? json(200, body) : notFound(code);
+}
+
+/** Path segments (percent-decoded, trailing slash ignored as SRS does) and query; null for undecodable paths. */
+function parse(req: http.IncomingMessage): Request | null {
+  try {
+    const url = new URL(req.url ?? '/', 'http://api.invalid');
+    const segments = url.pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+    return { method: req.method ?? 'GET', segments, query: url.searchParams };
+  } catch {
+    return null;
+  }
+}
+
+function matchPath(pattern: string, segments: string[]): boolean {
+  const parts = pattern.split('/');
+  return parts.length === segments.length && parts.every((p, i) => p === '*' || p === segments[i]);
+}
+
+function send(res: http.ServerResponse, reply: Reply): void {
+  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  // The player page (served on the media port) lists live streams from this API in the browser.
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, DELETE, OPTIONS');
+  res.setHeader('Access-Control-Allow-Headers', '*');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', reply.contentType ?? (typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json'));
+  res.writeHead(reply.status);
+  res.end(text);
+}
+
+export interface ApiServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the API listener on `port` (all interfaces, like SRS); rejects if the port cannot be bound. */
+export async function startApiServer(deps: ApiDeps, port: number, host?: string): Promise<ApiServer> {
+  const server = http.createServer(createApiHandler(deps));
+  // Bounded: a client that never finishes its request headers is dropped.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

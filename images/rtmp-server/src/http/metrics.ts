@@ -1,0 +1,64 @@
+// Prometheus /metrics (prom-client: the standard Node client). Values are read from the hub at scrape time,
+// so nothing on the media path touches a metric; counters follow the hub's running totals.
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { HubTotals, HubView } from '../hub/types';
+import { VERSION } from '../log';
+
+export interface MetricsDeps {
+  readonly hub: HubView;
+  readonly mode: () => string;
+  readonly ready: () => boolean;
+}
+
+const PREFIX = 'rtmp_server_';
+
+export function createMetrics({ hub, mode, ready }: MetricsDeps): Registry {
+  const register = new Registry();
+  collectDefaultMetrics({ register });
+
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({ name: PREFIX + name, help, registers: [register], collect() { this.set(read()); } });
+  };
+  // A Counter that follows a monotonic hub total: adds what the total grew by since the last scrape.
+  const counter = (name: string, help: string, key: keyof HubTotals): void => {
+    let seen = 0;
+    new Counter({
+      name: PREFIX + name, help, registers: [register],
+      collect() {
+        const v = hub.totals()[key];
+        if (v > seen) this.inc(v - seen);
+        seen = Math.max(seen, v);
+      },
+    });
+  };
+
+  gauge('streams', 'Streams in the hub (publishing or with players waiting).', () => hub.streams().length);
+  gauge('streams_publishing', 'Streams with a publisher attached (an encoder or an edge pull).', () => hub.streams().filter((s) => s.publishing).length);
+  gauge('players', 'Players attached (RTMP + HTTP-FLV), publishers not counted.', () => hub.streams().reduce((n, s) => n + s.players, 0));
+  gauge('publishers', 'Encoders publishing to this server (RTMP publish sessions).', () => hub.clients().filter((c) => c.kind === 'rtmp-publish').length);
+  new Gauge({
+    name: `${PREFIX}clients`, help: 'Open sessions by kind.', labelNames: ['kind'], registers: [register],
+    collect() {
+      this.reset();
+      for (const c of hub.clients()) this.inc({ kind: c.kind });
+    },
+  });
+  gauge('upstream_pulls_active', 'Edge pulls from an origin open now.', () => hub.totals().upstreamPullsActive);
+  gauge('ready', '1 while /readyz says ready.', () => (ready() ? 1 : 0));
+  new Gauge({
+    name: `${PREFIX}info`, help: 'Version and mode of this server (always 1).', labelNames: ['version', 'mode'], registers: [register],
+    collect() {
+      this.reset();
+      this.set({ version: VERSION, mode: mode() }, 1);
+    },
+  });
+
+  counter('received_bytes_total', 'Media bytes received (publishers, edge pulls).', 'bytesIn');
+  counter('sent_bytes_total', 'Media bytes sent (players, forwards, pushes).', 'bytesOut');
+  counter('connections_accepted_total', 'Sessions accepted.', 'connectionsAccepted');
+  counter('connections_rejected_total', 'Sessions refused (auth, bad input, duplicate publisher, draining).', 'connectionsRejected');
+  counter('upstream_pulls_started_total', 'Edge pulls started.', 'upstreamPullsStarted');
+  counter('dropped_frames_total', 'Frames dropped for players that fell behind.', 'droppedFrames');
+  counter('slow_players_closed_total', 'Players closed for staying too far behind.', 'slowPlayersClosed');
+  return register;
+}
