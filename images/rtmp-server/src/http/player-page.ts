@@ -24,15 +24,28 @@ const CONTENT_TYPES: Record<string, string> = {
 const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
   + "connect-src *; media-src * blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
 
+/** Answers a request for the player page or one of its files; false (the caller answers 404) otherwise. */
+export type PlayerPageHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+
 /**
  * Answers `req` when it asks for the player page or one of its files and returns true; returns false
  * (the caller answers 404) for any other path, or when the page was not built.
  */
 export function servePlayerPage(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  return serveFrom(PLAYER_DIR, req, res);
+}
+
+/** The same handler over another directory (tests). */
+export function playerPageHandler(dir: string): PlayerPageHandler {
+  const root = path.resolve(dir);
+  return (req, res) => serveFrom(root, req, res);
+}
+
+function serveFrom(root: string, req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const rel = pagePath(req.url ?? '/');
   if (rel === undefined) return false;
-  const file = path.join(PLAYER_DIR, rel);
-  if (!file.startsWith(PLAYER_DIR + path.sep)) return false;
+  const file = path.join(root, rel);
+  if (!file.startsWith(root + path.sep)) return false;
   let stat: fs.Stats;
   try {
     // Synchronous on purpose: the caller needs a yes/no now, and a stat of a local file is cheap.

@@ -1,0 +1,103 @@
+// The player page handler over a real HTTP socket: which paths it answers, headers, caching, traversal.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { playerPageHandler } from '../../images/rtmp-server/src/http/player-page';
+
+let dir: string;
+let server: http.Server;
+let base: string;
+
+beforeAll(async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'player-page-'));
+  dir = path.join(root, 'player');
+  fs.mkdirSync(path.join(dir, 'chunks'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>player</title>');
+  fs.writeFileSync(path.join(dir, 'player.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(dir, 'player.css'), 'body{}');
+  fs.writeFileSync(path.join(dir, 'chunks', 'hls-engine-ABC123.js'), 'export{}');
+  fs.writeFileSync(path.join(dir, '.secret'), 'no');
+  fs.writeFileSync(path.join(root, 'outside.txt'), 'outside the player dir');
+  const handle = playerPageHandler(dir);
+  server = http.createServer((req, res) => {
+    if (!handle(req, res)) { res.writeHead(404); res.end('not mine'); }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+});
+
+/** A raw request, so paths like /../x reach the server unnormalized. */
+function raw(method: string, p: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/`, { method, path: p, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test.each([
+  ['/', 'text/html; charset=utf-8', '<!doctype html><title>player</title>'],
+  ['/index.html', 'text/html; charset=utf-8', '<!doctype html><title>player</title>'],
+  ['/?app=live&stream=livestream&protocol=flv', 'text/html; charset=utf-8', '<!doctype html><title>player</title>'],
+  ['/players/srs_player.html?app=live', 'text/html; charset=utf-8', '<!doctype html><title>player</title>'],
+  ['/players/player.js', 'text/javascript; charset=utf-8', 'console.log(1)'],
+  ['/player.js', 'text/javascript; charset=utf-8', 'console.log(1)'],
+  ['/player.css', 'text/css; charset=utf-8', 'body{}'],
+])('GET %s serves the page file as %s', async (p, type, body) => {
+  const r = await raw('GET', p);
+  expect(r.status).toBe(200);
+  expect(r.headers['content-type']).toBe(type);
+  expect(r.headers['x-content-type-options']).toBe('nosniff');
+  expect(r.body).toBe(body);
+});
+
+test('the page is revalidated, hashed chunks are cached for good, and a matching ETag gets 304', async () => {
+  const page = await raw('GET', '/');
+  expect(page.headers['cache-control']).toBe('no-cache');
+  expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
+  const chunk = await raw('GET', '/chunks/hls-engine-ABC123.js');
+  expect(chunk.headers['cache-control']).toMatch(/immutable/);
+  const again = await raw('GET', '/', { 'If-None-Match': page.headers.etag as string });
+  expect(again.status).toBe(304);
+  expect(again.body).toBe('');
+});
+
+test('HEAD answers the headers only; other methods get 405', async () => {
+  const head = await raw('HEAD', '/player.js');
+  expect(head.status).toBe(200);
+  expect(head.headers['content-length']).toBe(String('console.log(1)'.length));
+  expect(head.body).toBe('');
+  const post = await raw('POST', '/index.html');
+  expect(post.status).toBe(405);
+  expect(post.headers.allow).toBe('GET, HEAD');
+});
+
+test.each([
+  '/../outside.txt',
+  '/%2e%2e/outside.txt',
+  '/chunks/%2e%2e/%2e%2e/outside.txt',
+  '/..%2foutside.txt',
+  '/..%5coutside.txt',
+  '/.secret',
+  '/%00index.html',
+  '/%E0%A4%A',
+  '/nope.js',
+  '/chunks',
+  '/live/livestream',
+])('%s is not the page’s: the caller answers 404', async (p) => {
+  const r = await raw('GET', p);
+  expect(r.status).toBe(404);
+  expect(r.body).toBe('not mine');
+});
