@@ -1,0 +1,268 @@
+/**
+ * The HLS segmenter of one stream: FLV messages in, `{stream}-{seq}.ts` segments and a live `{stream}.m3u8` out.
+ *
+ * A segment starts on a video keyframe (on any audio frame for audio-only streams) and is cut at the first
+ * keyframe at/after `fragmentSeconds`. Segment bytes are gathered in memory and written in one go when the
+ * segment closes; then the playlist is replaced atomically (temp file + rename), then segments that left the
+ * window are deleted — all through one ordered, non-blocking queue per stream. The media path (onMessage)
+ * never touches the disk and never throws.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../log';
+import { FlvTsMuxer, TsFrame } from '../protocol/mpegts';
+import type { HlsPaths } from './hls-paths';
+import { PlaylistSegment, renderPlaylist } from './hls-playlist';
+import { SerialQueue } from './hls-queue';
+import type { MediaMessage } from './types';
+
+/** The timing settings a writer reads at each decision (mutable: a config reload applies at the next segment). */
+export interface HlsTiming {
+  fragmentSeconds: number;
+  windowSeconds: number;
+  cleanupDelaySeconds: number;
+}
+
+/** Counters shared by all writers (for logs and /metrics). */
+export interface HlsStats {
+  segmentsWritten: number;
+  bytesWritten: number;
+  /** Malformed/unsupported payloads skipped by the muxer. */
+  skippedPayloads: number;
+  /** Segments not written because the disk fell behind (memory bound). */
+  droppedSegments: number;
+  writeErrors: number;
+  /** Streams refused because of an unsafe app/stream name. */
+  refusedNames: number;
+}
+
+export function emptyHlsStats(): HlsStats {
+  return { segmentsWritten: 0, bytesWritten: 0, skippedPayloads: 0, droppedSegments: 0, writeErrors: 0, refusedNames: 0 };
+}
+
+/** Segments that left the playlist but stay on disk a little longer, for players still reading the previous one. */
+const RETIRED_KEEP = 1;
+/** A segment is cut even without a keyframe past this size, to bound memory. */
+const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** Segments waiting for the disk beyond this are dropped rather than kept in memory. */
+const MAX_PENDING_WRITES = 8;
+/** A timestamp going back by more than this (ms) is a discontinuity (publisher restart, encoder reset). */
+const BACKWARD_TOLERANCE_MS = 1000;
+
+interface OpenSegment {
+  readonly seq: number;
+  readonly startDts: number;
+  lastDts: number;
+  readonly chunks: Buffer[];
+  bytes: number;
+  readonly discontinuity: boolean;
+  readonly video: boolean;
+  readonly audio: boolean;
+}
+
+export class HlsWriter {
+  private muxer = new FlvTsMuxer();
+  private nextSeq: number;
+  private readonly window: PlaylistSegment[] = [];
+  private readonly retired: string[] = [];
+  private cur: OpenSegment | null = null;
+  private maxDurationMs = 0;
+  private discontinuitySeq = 0;
+  private nextDiscontinuity = false;
+  /** Metadata announced a video track: wait for a keyframe even if audio comes first. */
+  private expectVideo = false;
+  private lastLeadDts = -1;
+  private lastLeadDelta = 0;
+  private dirReady: Promise<void> | null = null;
+  private readonly queue: SerialQueue;
+  private reportedError = false;
+
+  constructor(
+    private readonly paths: HlsPaths,
+    private readonly timing: HlsTiming,
+    private readonly stats: HlsStats,
+    private readonly log: Logger,
+    /** Resolves once the startup sweep is done, so it never deletes what this writer writes. */
+    private readonly fsReady: Promise<void>,
+    firstSeq: number,
+  ) {
+    this.nextSeq = firstSeq;
+    this.queue = new SerialQueue((e) => {
+      this.stats.writeErrors++;
+      this.log.warn({ event: 'hls-write-error', stream: paths.stream, err: String(e) }, 'HLS write failed');
+    });
+  }
+
+  onMessage(m: MediaMessage): void {
+    try {
+      this.handle(m);
+    } catch (e) {
+      // A bug here must not reach the hub's fan-out; count it and carry on with the next message.
+      this.stats.skippedPayloads++;
+      if (!this.reportedError) {
+        this.reportedError = true;
+        this.log.error({ event: 'hls-mux-error', stream: this.paths.stream, err: String(e) }, 'HLS muxing failed');
+      }
+    }
+  }
+
+  /** The publisher stopped: flush the open segment; files stay until `cleanup()`. */
+  end(): void {
+    if (this.cur) this.close(this.cur.lastDts + this.lastLeadDelta);
+    this.nextDiscontinuity = true;
+  }
+
+  /** A new publisher of the same stream within the cleanup delay: continue the sequence after a discontinuity. */
+  resume(): void {
+    this.muxer = new FlvTsMuxer();
+    this.expectVideo = false;
+    this.lastLeadDts = -1;
+    this.nextDiscontinuity = true;
+  }
+
+  /** Deletes the playlist and every segment still on disk (the stream ended `cleanupDelaySeconds` ago). */
+  cleanup(): Promise<void> {
+    const names = [...this.retired, ...this.window.map((s) => s.name)];
+    this.retired.length = 0;
+    this.window.length = 0;
+    const { paths } = this;
+    this.queue.push(async () => {
+      await unlinkQuiet(paths.playlist);
+      await unlinkQuiet(paths.playlistTmp);
+      for (const n of names) await unlinkQuiet(paths.file(n));
+      await fsp.rmdir(paths.appDir).catch(() => undefined); // only if empty: other streams share the app dir
+      this.dirReady = null;
+    });
+    return this.queue.idle();
+  }
+
+  /** Resolves when every queued file operation has run (tests, shutdown). */
+  flushed(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private handle(m: MediaMessage): void {
+    if (m.type === 18) {
+      // onMetaData lists `videocodecid` when the encoder will send video (AMF0 key, found as plain bytes).
+      if (m.payload.includes('videocodecid')) this.expectVideo = true;
+      return;
+    }
+    const before = this.muxer.skipped;
+    const frame = this.muxer.parse(m.type, m.timestamp, m.payload);
+    this.stats.skippedPayloads += this.muxer.skipped - before;
+    if (frame) this.add(frame);
+  }
+
+  private add(f: TsFrame): void {
+    const videoLed = this.muxer.tracks.video || this.expectVideo;
+    const lead = f.video || !videoLed;
+    const boundary = lead && f.key;
+    if (lead) {
+      if (this.lastLeadDts >= 0 && f.dts > this.lastLeadDts) this.lastLeadDelta = f.dts - this.lastLeadDts;
+      this.lastLeadDts = f.dts;
+    }
+    let cur = this.cur;
+    if (cur && f.dts < cur.lastDts - BACKWARD_TOLERANCE_MS) {
+      this.close(cur.lastDts + this.lastLeadDelta);
+      this.nextDiscontinuity = true;
+      cur = null;
+    }
+    if (cur) {
+      const long = f.dts - cur.startDts >= this.timing.fragmentSeconds * 1000;
+      if ((boundary && long) || cur.bytes > MAX_SEGMENT_BYTES) {
+        this.close(f.dts);
+        cur = null;
+      }
+    }
+    if (!cur) {
+      if (!boundary) return; // wait for a keyframe: a segment must be decodable on its own
+      cur = this.open(f.dts);
+    }
+    if (f.video ? !cur.video : !cur.audio) return; // track appeared mid-segment: it joins at the next PMT
+    const ts = this.muxer.mux(f);
+    cur.chunks.push(ts);
+    cur.bytes += ts.length;
+    if (f.dts > cur.lastDts) cur.lastDts = f.dts;
+  }
+
+  private open(dts: number): OpenSegment {
+    const tables = this.muxer.tables();
+    const { video, audio } = this.muxer.tracks;
+    this.cur = {
+      seq: this.nextSeq++, startDts: dts, lastDts: dts, chunks: [tables], bytes: tables.length,
+      discontinuity: this.nextDiscontinuity, video, audio,
+    };
+    this.nextDiscontinuity = false;
+    return this.cur;
+  }
+
+  private close(endDts: number): void {
+    const cur = this.cur;
+    this.cur = null;
+    if (!cur || cur.chunks.length < 2) return; // tables only: nothing to play
+    if (this.queue.pending > MAX_PENDING_WRITES) {
+      this.stats.droppedSegments++;
+      this.nextDiscontinuity = true;
+      this.log.warn({ event: 'hls-segment-dropped', stream: this.paths.stream, seq: cur.seq }, 'HLS disk is behind; segment dropped');
+      return;
+    }
+    const seg: PlaylistSegment = {
+      seq: cur.seq,
+      name: this.paths.segmentName(cur.seq),
+      durationMs: Math.max(1, endDts - cur.startDts),
+      discontinuity: cur.discontinuity,
+    };
+    this.maxDurationMs = Math.max(this.maxDurationMs, seg.durationMs);
+    this.window.push(seg);
+    this.trimWindow();
+    const expired = this.retired.splice(0, Math.max(0, this.retired.length - RETIRED_KEEP));
+    const target = Math.max(1, Math.ceil(this.maxDurationMs / 1000), Math.ceil(this.timing.fragmentSeconds));
+    const text = renderPlaylist(this.window, target, this.discontinuitySeq);
+    const data = Buffer.concat(cur.chunks);
+    const { paths, stats } = this;
+    this.queue.push(async () => {
+      await this.ensureDir();
+      await fsp.writeFile(paths.file(seg.name), data);
+      stats.segmentsWritten++;
+      stats.bytesWritten += data.length;
+      await fsp.writeFile(paths.playlistTmp, text);
+      await fsp.rename(paths.playlistTmp, paths.playlist);
+      for (const n of expired) await unlinkQuiet(paths.file(n));
+    });
+  }
+
+  /** Keeps at most `windowSeconds` of segments in the playlist (always the newest one). */
+  private trimWindow(): void {
+    const limit = this.timing.windowSeconds * 1000;
+    let total = this.window.reduce((a, s) => a + s.durationMs, 0);
+    while (this.window.length > 1 && total > limit) {
+      const old = this.window.shift()!;
+      total -= old.durationMs;
+      if (old.discontinuity) this.discontinuitySeq++;
+      this.retired.push(old.name);
+    }
+  }
+
+  /** Creates `{dir}/{app}` once, refusing it if it is (or resolves through) a link leaving `dir`. */
+  private ensureDir(): Promise<void> {
+    if (!this.dirReady) {
+      const { root, appDir } = this.paths;
+      this.dirReady = (async () => {
+        await this.fsReady;
+        await fsp.mkdir(root, { recursive: true });
+        await fsp.mkdir(appDir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+        const st = await fsp.lstat(appDir);
+        const real = await fsp.realpath(appDir);
+        if (!st.isDirectory() || real !== path.join(await fsp.realpath(root), path.basename(appDir))) {
+          throw new Error(`refusing HLS directory ${appDir}: not a plain directory inside ${root}`);
+        }
+      })();
+      this.dirReady.catch(() => { this.dirReady = null; });
+    }
+    return this.dirReady;
+  }
+}
+
+async function unlinkQuiet(p: string): Promise<void> {
+  await fsp.unlink(p).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+}
