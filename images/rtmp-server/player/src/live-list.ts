@@ -6,7 +6,10 @@
 interface ApiStream {
   readonly name: string;
   readonly app: string;
+  /** SRS counts the publisher among the clients. */
   readonly clients?: number;
+  /** Players only (our server adds it; SRS does not). */
+  readonly players?: number;
   readonly publish?: { readonly active?: boolean };
   readonly video?: { readonly codec?: string; readonly width?: number; readonly height?: number } | null;
   readonly audio?: { readonly codec?: string } | null;
@@ -98,6 +101,7 @@ function describe(s: ApiStream): string {
   const parts: string[] = [];
   if (s.video) parts.push([s.video.codec, s.video.width && s.video.height ? `${s.video.width}×${s.video.height}` : ''].filter(Boolean).join(' '));
   if (s.audio?.codec) parts.push(s.audio.codec);
-  if (typeof s.clients === 'number') parts.push(`${s.clients} ${s.clients === 1 ? 'client' : 'clients'}`);
+  const viewers = s.players ?? (typeof s.clients === 'number' ? Math.max(0, s.clients - 1) : undefined);
+  if (viewers !== undefined) parts.push(`${viewers} ${viewers === 1 ? 'viewer' : 'viewers'}`);
   return parts.filter(Boolean).join(' · ');
 }
