@@ -46,6 +46,8 @@ const RETIRED_KEEP = 1;
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Segments waiting for the disk beyond this are dropped rather than kept in memory. */
 const MAX_PENDING_WRITES = 8;
+/** Audio this long (ms) without the video that metadata announced makes the stream audio-only. */
+const VIDEO_WAIT_MS = 3000;
 /** A timestamp going back by more than this (ms) is a discontinuity (publisher restart, encoder reset). */
 const BACKWARD_TOLERANCE_MS = 1000;
 
@@ -71,6 +73,7 @@ export class HlsWriter {
   private nextDiscontinuity = false;
   /** Metadata announced a video track: wait for a keyframe even if audio comes first. */
   private expectVideo = false;
+  private firstAudioDts = -1;
   private lastLeadDts = -1;
   private lastLeadDelta = 0;
   private dirReady: Promise<void> | null = null;
@@ -116,6 +119,7 @@ export class HlsWriter {
   resume(): void {
     this.muxer = new FlvTsMuxer();
     this.expectVideo = false;
+    this.firstAudioDts = -1;
     this.lastLeadDts = -1;
     this.nextDiscontinuity = true;
   }
@@ -154,6 +158,11 @@ export class HlsWriter {
   }
 
   private add(f: TsFrame): void {
+    if (this.expectVideo && !f.video && !this.muxer.tracks.video) {
+      // Metadata promised video that has not come: after a while, go on as an audio-only stream.
+      if (this.firstAudioDts < 0) this.firstAudioDts = f.dts;
+      else if (f.dts - this.firstAudioDts > Math.max(VIDEO_WAIT_MS, this.timing.fragmentSeconds * 1000)) this.expectVideo = false;
+    }
     const videoLed = this.muxer.tracks.video || this.expectVideo;
     const lead = f.video || !videoLed;
     const boundary = lead && f.key;
