@@ -1,0 +1,64 @@
+// The companion server (images/rtmp-server) as a bench peer: origin, or edge pulling from an origin.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort, waitForPort } from '../../test/helpers/ports';
+import { Proc, start } from './procs';
+
+export const SERVER_BUNDLE = path.resolve(__dirname, '../../images/rtmp-server/dist/main.js');
+
+/** Builds the server bundle when it is missing (or when asked), as `npm run server` does. */
+export function ensureServerBundle(rebuild: boolean): void {
+  if (!rebuild && fs.existsSync(SERVER_BUNDLE)) return;
+  execFileSync('npm', ['run', '-s', '-w', 'images/rtmp-server', 'build'], {
+    cwd: path.resolve(__dirname, '../..'), stdio: 'inherit', timeout: 180_000,
+  });
+}
+
+export interface CompanionOptions {
+  readonly mergeWriteMs: number;
+  /** Edge mode: pull from this origin (`host:port` of its RTMP listener). */
+  readonly origin?: string;
+  readonly cpu?: number;
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR']. */
+  readonly nodeArgs?: string[];
+}
+
+export interface Companion {
+  readonly proc: Proc;
+  readonly rtmpPort: number;
+  readonly httpPort: number;
+  readonly apiPort: number;
+}
+
+export async function startCompanion(o: CompanionOptions): Promise<Companion> {
+  const [rtmpPort, httpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-companion-'));
+  const config = path.join(dir, 'rtmp-server.yaml');
+  // HLS off: nginx-rtmp is not segmenting either, and HLS is a per-stream cost, not a per-player one.
+  fs.writeFileSync(config, `play:\n  mergeWriteMs: ${o.mergeWriteMs}\nhls:\n  enabled: false\nlog:\n  level: warn\n`);
+  const args = [
+    ...(o.nodeArgs ?? []), SERVER_BUNDLE,
+    '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--api-port', String(apiPort),
+    '--hls-dir', path.join(dir, 'hls'), '--config', config,
+    ...(o.origin ? ['--mode', 'edge', '--origin', o.origin] : []),
+  ];
+  const proc = start(o.origin ? 'companion-edge' : 'companion-origin', process.execPath, args, o.cpu);
+  void proc.exited.then(() => fs.rmSync(dir, { recursive: true, force: true }));
+  await Promise.race([
+    Promise.all([waitForPort(rtmpPort, 15000), waitForPort(httpPort, 15000), waitForPort(apiPort, 15000)]),
+    proc.exited.then((c) => { throw new Error(`companion server exited (${c}):\n${proc.output()}`); }),
+  ]);
+  return { proc, rtmpPort, httpPort, apiPort };
+}
+
+/** GETs a path on the API; undefined when it is not there (yet) or slow. */
+export async function apiGet(port: number, p: string): Promise<string | undefined> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(3000) });
+    return r.ok ? await r.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,62 @@
+// nginx + Debian's libnginx-mod-rtmp as the reference peer: its own config under a temporary prefix,
+// one worker without a master (so the PID we watch is the process doing the work), loopback only.
+// nginx-rtmp has no HTTP-FLV, so it is the RTMP reference only.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Proc, start } from './procs';
+
+const MODULE_CANDIDATES = ['/usr/lib/nginx/modules/ngx_rtmp_module.so', '/usr/lib64/nginx/modules/ngx_rtmp_module.so'];
+
+function modulePath(): string | undefined {
+  return MODULE_CANDIDATES.find((p) => fs.existsSync(p));
+}
+
+/** Installs nginx-light + libnginx-mod-rtmp with apt-get when missing and we are root (as scripts/test-all.sh does). */
+export function ensureNginx(): string {
+  let mod = modulePath();
+  const hasNginx = () => { try { execFileSync('nginx', ['-v'], { stdio: 'ignore' }); return true; } catch { return false; } };
+  if ((!mod || !hasNginx()) && process.getuid?.() === 0) {
+    console.log('installing nginx-light libnginx-mod-rtmp with apt-get ...');
+    execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'nginx-light', 'libnginx-mod-rtmp'], {
+      stdio: 'inherit', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    mod = modulePath();
+  }
+  if (!mod || !hasNginx()) throw new Error('nginx with libnginx-mod-rtmp is required: apt-get install nginx-light libnginx-mod-rtmp');
+  return mod;
+}
+
+export function nginxVersion(): string {
+  try {
+    return execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '';
+  } catch (e) {
+    return String((e as { stderr?: string }).stderr ?? '').trim();
+  }
+}
+
+/** Starts nginx-rtmp on 127.0.0.1:rtmpPort, pinned to `cpu`. */
+export function startNginx(rtmpPort: number, cpu: number | undefined): { proc: Proc; prefix: string } {
+  const mod = ensureNginx();
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nginx-'));
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), `
+load_module ${mod};
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 16000; }
+rtmp {
+  server {
+    listen 127.0.0.1:${rtmpPort};
+    application live { live on; }
+  }
+}
+`);
+  const proc = start('nginx-rtmp', 'nginx', ['-p', prefix, '-e', `${prefix}/error.log`, '-c', `${prefix}/nginx.conf`], cpu);
+  void proc.exited.then(() => fs.rmSync(prefix, { recursive: true, force: true }));
+  return { proc, prefix };
+}

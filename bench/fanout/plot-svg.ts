@@ -1,0 +1,55 @@
+// A hand-written SVG line chart: server CPU-ms per player-second against players, one line per peer.
+// No plotting dependency: the chart is a few dozen elements.
+import { CaseResult } from './measure';
+
+const W = 760;
+const H = 420;
+const M = { left: 64, right: 190, top: 36, bottom: 48 };
+const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f'];
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+function niceMax(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(x));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((v) => v >= x) ?? x;
+}
+
+export function cpuPlot(rows: CaseResult[], title: string): string {
+  const data = rows.filter((r) => r.slowPlayers === 0);
+  const peers = [...new Set(data.map((r) => r.peer))];
+  const xs = [...new Set(data.map((r) => r.players))].sort((a, b) => a - b);
+  const xMax = niceMax(Math.max(...xs, 1));
+  const yMax = niceMax(Math.max(...data.map((r) => r.cpuMsPerPlayerSec), 0.01) * 1.05);
+  const pw = W - M.left - M.right;
+  const ph = H - M.top - M.bottom;
+  const X = (v: number) => M.left + (v / xMax) * pw;
+  const Y = (v: number) => M.top + ph - (v / yMax) * ph;
+  const el: string[] = [];
+  el.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  el.push(`<text x="${M.left}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`);
+  for (let i = 0; i <= 5; i++) {
+    const v = (yMax * i) / 5;
+    el.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${Y(v)}" y2="${Y(v)}" stroke="#e5e5e5"/>`);
+    el.push(`<text x="${M.left - 6}" y="${Y(v) + 4}" font-size="11" text-anchor="end">${+v.toFixed(3)}</text>`);
+  }
+  for (const x of xs) {
+    el.push(`<line x1="${X(x)}" x2="${X(x)}" y1="${M.top}" y2="${M.top + ph}" stroke="#f0f0f0"/>`);
+    el.push(`<text x="${X(x)}" y="${M.top + ph + 16}" font-size="11" text-anchor="middle">${x}</text>`);
+  }
+  el.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#333"/>`);
+  el.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + ph}" stroke="#333"/>`);
+  el.push(`<text x="${M.left + pw / 2}" y="${H - 10}" font-size="12" text-anchor="middle">players</text>`);
+  el.push(`<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" font-size="12" text-anchor="middle">server CPU-ms per player-second (lower is better)</text>`);
+  peers.forEach((peer, i) => {
+    const pts = data.filter((r) => r.peer === peer).sort((a, b) => a.players - b.players);
+    const color = COLORS[i % COLORS.length];
+    const dash = peer.endsWith('-0') ? ' stroke-dasharray="5 4"' : '';
+    const width = peer.startsWith('nginx') ? 3 : 2;
+    el.push(`<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash} points="${pts.map((r) => `${X(r.players).toFixed(1)},${Y(r.cpuMsPerPlayerSec).toFixed(1)}`).join(' ')}"/>`);
+    for (const r of pts) el.push(`<circle cx="${X(r.players).toFixed(1)}" cy="${Y(r.cpuMsPerPlayerSec).toFixed(1)}" r="3" fill="${color}"/>`);
+    const ly = M.top + 10 + i * 20;
+    el.push(`<line x1="${W - M.right + 14}" x2="${W - M.right + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${width}"${dash}/>`);
+    el.push(`<text x="${W - M.right + 46}" y="${ly + 4}" font-size="12">${esc(peer)}</text>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n${el.join('\n')}\n</svg>\n`;
+}

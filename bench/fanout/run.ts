@@ -1,0 +1,165 @@
+// The fan-out benchmark: `npm run bench -- --players 100,500,1000,2000`.
+// For each player count it runs every peer (companion origin/edge over RTMP and HTTP-FLV, nginx-rtmp),
+// alternating their order so machine drift cancels, then prints the table, writes
+// bench/results/fanout.{json,svg} and a sizing table. See bench/README.md.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureServerBundle } from './companion';
+import { CaseOptions, CaseResult, runCase } from './measure';
+import { benchMedia } from './media';
+import { ensureNginx, nginxVersion } from './nginx';
+import { ALL_PEERS, DEFAULT_PEERS, PeerSpec } from './peers';
+import { cpuPlot } from './plot-svg';
+import { killAllSync, stopAll } from './procs';
+import { topFrames } from './profile-summary';
+import { addRatios, resultTable, sizingTable } from './report';
+
+const USAGE = `npm run bench -- [options]
+  --players 100,500,1000,2000   player counts
+  --peers a,b,...               peers to run (default: ${DEFAULT_PEERS.join(',')}; also: ${ALL_PEERS.map((p) => p.id).filter((p) => !DEFAULT_PEERS.includes(p)).join(',')})
+  --window 10                   measurement window, seconds
+  --warmup 3                    seconds between the ramp and the window
+  --joiners 20                  players joining after the load is up, for first-frame times
+  --slow-players 1000           player count of the slow-player case (5% at half speed); 0 skips it
+  --slow-window 30              window of the slow-player case, seconds
+  --profile PEER                also run PEER once at the largest count under node --cpu-prof and print its top frames
+  --out bench/results           where fanout.json, fanout.svg and sizing.md go ('' = write nothing)
+  --max-minutes 30              no new case starts after this
+  --server-cpu 0 --client-cpu 1 cores for taskset (-1 = no pinning)
+  --rebuild                     rebuild the server bundle first`;
+
+const { values: a } = parseArgs({
+  options: {
+    players: { type: 'string', default: '100,500,1000,2000' },
+    peers: { type: 'string', default: DEFAULT_PEERS.join(',') },
+    window: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    joiners: { type: 'string', default: '20' },
+    'slow-players': { type: 'string', default: '1000' },
+    'slow-window': { type: 'string', default: '30' },
+    profile: { type: 'string' },
+    out: { type: 'string', default: path.resolve(__dirname, '../results') },
+    'max-minutes': { type: 'string', default: '30' },
+    'server-cpu': { type: 'string', default: '0' },
+    'client-cpu': { type: 'string', default: '1' },
+    rebuild: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function numList(s: string): number[] {
+  const xs = s.split(',').map((x) => Number(x.trim()));
+  if (xs.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`bad number list: ${s}`);
+  return xs;
+}
+
+const core = (s: string) => (Number(s) < 0 ? undefined : Number(s));
+
+async function main(): Promise<void> {
+  if (a.help) { console.log(USAGE); return; }
+  const counts = numList(a.players!);
+  const peers: PeerSpec[] = a.peers!.split(',').map((id) => {
+    const p = ALL_PEERS.find((x) => x.id === id.trim());
+    if (!p) throw new Error(`unknown peer ${id}; known: ${ALL_PEERS.map((x) => x.id).join(', ')}`);
+    return p;
+  });
+  const deadline = Date.now() + Number(a['max-minutes']) * 60_000;
+  const base: CaseOptions = {
+    windowSec: Number(a.window), warmupSec: Number(a.warmup), joiners: Number(a.joiners), slowFraction: 0,
+    serverCpu: core(a['server-cpu']!), clientCpu: core(a['client-cpu']!), rampBatch: 100,
+  };
+
+  const media = benchMedia();
+  if (peers.some((p) => p.server === 'nginx')) ensureNginx();
+  if (peers.some((p) => p.server !== 'nginx')) ensureServerBundle(a.rebuild!);
+  console.log(`media: ${media.description}`);
+  console.log('nginx-rtmp has no HTTP-FLV: it is the RTMP reference; FLV ratios are to its RTMP figure.');
+  console.log(`server on core ${a['server-cpu']}, load client on core ${a['client-cpu']}, ${os.cpus().length} cores: ${os.cpus()[0]?.model}\n`);
+
+  const rows: CaseResult[] = [];
+  const failures: { peer: string; players: number; error: string }[] = [];
+  const run = async (spec: PeerSpec, n: number, o: CaseOptions) => {
+    if (Date.now() > deadline) { failures.push({ peer: spec.id, players: n, error: 'skipped: --max-minutes reached' }); return; }
+    try {
+      const r = await runCase(spec, n, media, o);
+      rows.push(r);
+      console.log(`${spec.id.padEnd(16)} ${String(n).padStart(5)} players${o.slowFraction ? ' (5% slow)' : ''}: ` +
+        `${r.cpuMsPerPlayerSec.toFixed(3)} CPU-ms/player-s, keep-up ${(r.keepUpShare * 100).toFixed(1)}% ` +
+        `(received median ${(r.receivedMedian * 100).toFixed(0)}%, p5 ${(r.receivedP5 * 100).toFixed(0)}%), server CPU ${r.serverCpuPct.toFixed(0)}%, ` +
+        `RSS ${r.rssPerPlayerKB.toFixed(1)} KB/player, first frame ${r.join.firstFrameMedianMs?.toFixed(0) ?? '–'} ms, client CPU ${r.clientCpuPct.toFixed(0)}%`);
+    } catch (e) {
+      const error = (e as Error).message;
+      failures.push({ peer: spec.id, players: n, error });
+      console.log(`${spec.id.padEnd(16)} ${String(n).padStart(5)} players: FAILED ${error.split('\n')[0]}`);
+    }
+  };
+
+  for (const [i, n] of counts.entries()) {
+    for (const spec of i % 2 ? [...peers].reverse() : peers) await run(spec, n, base);
+  }
+  const slowN = Number(a['slow-players']);
+  if (slowN > 0) {
+    const slowPeers = peers.filter((p) => ['nginx-rtmp', 'origin-rtmp-350', 'origin-flv-350'].includes(p.id));
+    for (const spec of slowPeers) await run(spec, slowN, { ...base, slowFraction: 0.05, windowSec: Number(a['slow-window']) });
+  }
+  let profile: { peer: string; players: number; frames: { name: string; selfPct: number }[] } | undefined;
+  if (a.profile) profile = await profileRun(a.profile, Math.max(...counts), base, media);
+
+  addRatios(rows);
+  const mbps = (media.byteRate * 8) / 1e6;
+  const table = resultTable(rows);
+  const sizing = sizingTable(rows, mbps);
+  console.log(`\n${table}\n`);
+  if (failures.length) console.log(`failed or skipped:\n${failures.map((x) => `  ${x.peer} @ ${x.players}: ${x.error}`).join('\n')}\n`);
+  console.log(`Sizing (players per core, from this run):\n\n${sizing}\n`);
+  if (profile) console.log(`Top frames of ${profile.peer} at ${profile.players} players (self time, % of busy samples):\n` +
+    profile.frames.map((f) => `  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}`).join('\n'));
+
+  if (a.out) {
+    fs.mkdirSync(a.out, { recursive: true });
+    const meta = {
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      date: new Date().toISOString(), node: process.version, nginx: nginxVersion(),
+      cpu: os.cpus()[0]?.model, cores: os.cpus().length, media: media.description, byteRate: media.byteRate,
+      windowSec: base.windowSec, warmupSec: base.warmupSec,
+      note: 'Figures from a shared machine (other work on the same cores): compare the ratios within one run, not absolute values across runs.',
+    };
+    fs.writeFileSync(path.join(a.out, 'fanout.json'), `${JSON.stringify({ meta, results: rows, failures, profile }, null, 2)}\n`);
+    fs.writeFileSync(path.join(a.out, 'fanout.svg'), cpuPlot(rows, `Fan-out: server CPU per player-second (${mbps.toFixed(2)} Mbit/s stream)`));
+    fs.writeFileSync(path.join(a.out, 'sizing.md'), `${sizing}\n\n${table}\n`);
+    console.log(`\nwrote ${path.relative(process.cwd(), a.out) || '.'}/fanout.json, fanout.svg, sizing.md`);
+  }
+}
+
+/** Runs one peer under `node --cpu-prof` and returns its hottest frames. */
+async function profileRun(id: string, n: number, base: CaseOptions, media: ReturnType<typeof benchMedia>) {
+  const spec = ALL_PEERS.find((p) => p.id === id && p.server !== 'nginx');
+  if (!spec) throw new Error(`--profile needs a companion peer, got ${id}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-prof-'));
+  await runCase(spec, n, media, { ...base, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  // The measured process is the last to exit in an edge run (edge before origin), so take the newest profile
+  // of the measured role: with one server it is the only file.
+  const file = files.map((f) => path.join(dir, f)).sort()[0];
+  if (!file) throw new Error('no .cpuprofile written (did the server exit cleanly on SIGTERM?)');
+  const kept = path.resolve(__dirname, '../results/tmp');
+  fs.mkdirSync(kept, { recursive: true });
+  fs.copyFileSync(file, path.join(kept, `${id}-${n}.cpuprofile`));
+  console.log(`profile kept in bench/results/tmp/${id}-${n}.cpuprofile (open in Chrome DevTools)`);
+  return { peer: id, players: n, frames: topFrames(file) };
+}
+
+let stopping = false;
+process.on('SIGINT', () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\ninterrupted: ending the bench processes');
+  void stopAll().finally(() => process.exit(130));
+});
+process.on('exit', killAllSync);
+
+main()
+  .catch((e) => { console.error(e); process.exitCode = 1; })
+  .finally(() => stopAll());
