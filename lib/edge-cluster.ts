@@ -1,0 +1,191 @@
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { IServerEngine, Upstream } from './engines/engine';
+import { checkHostPorts, checkInteger } from './parts/checks';
+import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructProps } from './parts/common-props';
+import { EdgePool } from './parts/edge-pool';
+import { NGINX_PORT } from './parts/nginx';
+import { ServerWorkload } from './parts/server-workload';
+import { checkPublicPorts, createService, PortSpec } from './parts/services';
+
+/** Object names of an EdgeCluster (defaults reproduce the guide with `name: 'srs'`). */
+export interface EdgeClusterNames {
+  /** Origin Deployment (server + nginx). @default '<name>-origin-deploy' */
+  readonly originDeployment: string;
+  /** Origin ConfigMap. @default '<name>-origin-config' */
+  readonly originConfigMap: string;
+  /** ClusterIP Service the edges reach the origin through. @default '<name>-origin-service' */
+  readonly originService: string;
+  /** Public LoadBalancer for HLS from the origin's nginx. @default '<name>-http-service' */
+  readonly httpService: string;
+  /** `app` label of the origin pods. @default '<name>-origin' */
+  readonly originApp: string;
+  /** Edge ConfigMap. @default '<name>-edge-config' */
+  readonly edgeConfigMap: string;
+  /** Edge Deployment. @default '<name>-edge-deploy' */
+  readonly edgeDeployment: string;
+  /** Public LoadBalancer for RTMP and HTTP-FLV at the edges. @default '<name>-edge-service' */
+  readonly edgeService: string;
+  /** Edge PodDisruptionBudget. @default '<name>-edge-pdb' */
+  readonly edgePdb: string;
+  /** `app` label of the edge pods. @default '<name>-edge' */
+  readonly edgeApp: string;
+}
+
+/** Public ports of an EdgeCluster. */
+export interface EdgeClusterPorts {
+  /** HLS on the HTTP Service (origin's nginx). @default 80 */
+  readonly hls?: number;
+  /** API on the HTTP Service, only with `exposeApi`. @default the engine's API port (1985) */
+  readonly api?: number;
+  /** RTMP on the edge Service. @default the engine's RTMP port (1935) */
+  readonly rtmp?: number;
+  /** HTTP-FLV on the edge Service. @default the engine's HTTP port (8080) */
+  readonly http?: number;
+}
+
+/** Props of {@link EdgeCluster}. */
+export interface EdgeClusterProps extends ServerConstructProps, NginxProps {
+  /** Object names. @default - derived from `name` (see EdgeClusterNames) */
+  readonly names?: Partial<EdgeClusterNames>;
+  /** Public ports. @default - nginx 80 and the engine's ports */
+  readonly ports?: EdgeClusterPorts;
+  /** Edge server count. @default 3 */
+  readonly edgeReplicas?: number;
+  /** Create the origin (with nginx) in this construct. @default true */
+  readonly createOrigin?: boolean;
+  /**
+   * Origins outside this construct, as `host:port` (RTMP), when `createOrigin` is false.
+   * @default []
+   */
+  readonly externalOrigins?: string[];
+  /** Create a PodDisruptionBudget (at most one edge down at a time for voluntary disruptions). @default true */
+  readonly pdb?: boolean;
+}
+
+/**
+ * The guide's "SRS Edge Cluster for High Concurrency Streaming": an origin (with nginx, as OriginWithNginx)
+ * behind a ClusterIP Service, an HTTP LoadBalancer for its HLS, and a Deployment of edges (3 by default) whose
+ * config points at the origin Service's DNS name, behind their own LoadBalancer on RTMP 1935 and HTTP-FLV 8080.
+ * An edge pulls each stream from the origin once however many players it has, and forwards publishes to it.
+ */
+export class EdgeCluster extends Construct {
+  public readonly name: string;
+  public readonly engine: IServerEngine;
+  public readonly names: EdgeClusterNames;
+  public readonly exposeApi: boolean;
+  public readonly edgeReplicas: number;
+  public readonly createOrigin: boolean;
+  public readonly externalOrigins: string[];
+  /** What the edges pull from (the origin Service, or the external origins). */
+  public readonly upstream: Upstream;
+  /** The origin (Deployment, ConfigMap, server and nginx), when created. */
+  public readonly origin?: ServerWorkload;
+  /** The origin's ClusterIP Service, when the origin is created. */
+  public readonly originService?: kplus.Service;
+  /** The HLS LoadBalancer over the origin's nginx, when the origin is created. */
+  public readonly httpService?: kplus.Service;
+  /** The edges (ConfigMap, Deployment, Service, PDB). */
+  public readonly edges: EdgePool;
+  /** The edge Deployment. */
+  public readonly edgeDeployment: kplus.Deployment;
+  /** The edge LoadBalancer. */
+  public readonly edgeService: kplus.Service;
+  /** The edge PodDisruptionBudget, unless `pdb` is false. */
+  public readonly edgePdb?: k8s.KubePodDisruptionBudget;
+
+  public constructor(scope: Construct, id: string, props: EdgeClusterProps = {}) {
+    super(scope, id);
+    const owner = 'EdgeCluster';
+    const common = resolveCommon(owner, props);
+    this.name = common.name;
+    this.engine = common.engine;
+    this.exposeApi = props.exposeApi ?? false;
+    this.edgeReplicas = checkInteger(owner, 'edgeReplicas', props.edgeReplicas ?? 3, 1);
+    this.createOrigin = props.createOrigin ?? true;
+    this.externalOrigins = checkHostPorts(owner, 'externalOrigins', props.externalOrigins ?? []);
+    if (!this.createOrigin && this.externalOrigins.length === 0) {
+      throw new Error(`${owner} has no origin: 'createOrigin' is false and 'externalOrigins' is empty; set 'createOrigin' to true or give 'externalOrigins' as host:port`);
+    }
+    if (this.createOrigin && this.externalOrigins.length > 0) {
+      throw new Error(`${owner} 'externalOrigins' (${JSON.stringify(this.externalOrigins)}) needs 'createOrigin' false: edges pull from one set of origins`);
+    }
+    const n = this.name;
+    this.names = resolveNames<EdgeClusterNames>(owner, props.names, {
+      originDeployment: `${n}-origin-deploy`,
+      originConfigMap: `${n}-origin-config`,
+      originService: `${n}-origin-service`,
+      httpService: `${n}-http-service`,
+      originApp: `${n}-origin`,
+      edgeConfigMap: `${n}-edge-config`,
+      edgeDeployment: `${n}-edge-deploy`,
+      edgeService: `${n}-edge-service`,
+      edgePdb: `${n}-edge-pdb`,
+      edgeApp: `${n}-edge`,
+    });
+    const nginx = resolveNginx(owner, props, this.engine);
+    const p = this.engine.ports;
+    const httpPorts: PortSpec[] = [
+      { role: 'hls', port: props.ports?.hls ?? NGINX_PORT, targetPort: NGINX_PORT },
+      ...(this.exposeApi ? [{ role: 'api', port: props.ports?.api ?? p.api, targetPort: p.api }] : []),
+    ];
+    const edgePorts: PortSpec[] = [
+      { role: 'rtmp', port: props.ports?.rtmp ?? p.rtmp, targetPort: p.rtmp },
+      { role: 'http', port: props.ports?.http ?? p.http, targetPort: p.http },
+    ];
+    checkPublicPorts(owner, [
+      ...(this.createOrigin ? [{ prop: 'ports', ports: httpPorts }] : []),
+      { prop: 'ports', ports: edgePorts },
+    ], props.sharedLoadBalancer !== undefined);
+
+    if (this.createOrigin) {
+      this.origin = new ServerWorkload(this, 'Origin', {
+        engine: this.engine,
+        wiring: { role: 'origin' },
+        name: this.names.originDeployment,
+        configMapName: this.names.originConfigMap,
+        app: this.names.originApp,
+        replicas: 1,
+        size: common.size,
+        nginx,
+      });
+      this.originService = createService(this, 'OriginService', {
+        name: this.names.originService,
+        app: this.names.originApp,
+        ports: [{ role: 'rtmp', port: p.rtmp, targetPort: p.rtmp }],
+        kind: 'internal',
+      });
+      this.httpService = createService(this, 'HttpService', {
+        name: this.names.httpService,
+        app: this.names.originApp,
+        ports: httpPorts,
+        kind: 'public',
+      }, props);
+    }
+    const originAddress = `${this.names.originService}:${p.rtmp}`;
+    this.upstream = this.createOrigin
+      ? { dynamic: [originAddress], members: [originAddress] }
+      : { dynamic: this.externalOrigins, members: this.externalOrigins };
+
+    this.edges = new EdgePool(this, 'Edges', {
+      engine: this.engine,
+      origins: this.upstream,
+      names: {
+        deployment: this.names.edgeDeployment,
+        configMap: this.names.edgeConfigMap,
+        service: this.names.edgeService,
+        pdb: this.names.edgePdb,
+        app: this.names.edgeApp,
+      },
+      replicas: this.edgeReplicas,
+      size: common.size,
+      ports: edgePorts,
+      loadBalancer: props,
+      pdb: props.pdb ?? true,
+    });
+    this.edgeDeployment = this.edges.deployment;
+    this.edgeService = this.edges.service;
+    this.edgePdb = this.edges.pdb;
+  }
+}

@@ -1,0 +1,87 @@
+import * as kplus from 'cdk8s-plus-28';
+import { ResolvedContainerSize } from '../parts/resources';
+
+/** What one server process does in a topology. */
+export type ServerRole = 'origin' | 'edge' | 'relay';
+
+/**
+ * A set of upstream servers as `host:port` addresses, in two forms: names that resolve at run time to every
+ * server (a Service's namespace-less DNS name; engines that re-resolve use these) and one address per server
+ * (StatefulSet pod names under a headless Service; engines that need a static list, like SRS, use these).
+ */
+export interface Upstream {
+  /** Addresses that resolve to all servers, re-resolved by the server. */
+  readonly dynamic: readonly string[];
+  /** One address per server. */
+  readonly members: readonly string[];
+}
+
+/** The wiring a construct asks an engine to render into one server's config. */
+export interface ServerWiring {
+  /** Role of the server. */
+  readonly role: ServerRole;
+  /** Edge: where to pull from and forward publishes to. */
+  readonly origins?: Upstream;
+  /** Relay: every server each published stream is pushed to. */
+  readonly relayTargets?: Upstream;
+  /** Origin cluster: the other origins (including this one) to ask which origin holds a stream. */
+  readonly clusterPeers?: Upstream;
+}
+
+/** The three listeners every engine has. */
+export interface ServerPorts {
+  /** RTMP publish and play. */
+  readonly rtmp: number;
+  /** HTTP-FLV, HLS (and the player page for the companion server). */
+  readonly http: number;
+  /** HTTP API (also health and metrics for the companion server). */
+  readonly api: number;
+}
+
+/** A rendered config file: ConfigMap key and content, and where the directory is mounted. */
+export interface RenderedConfig {
+  /** ConfigMap key = file name inside the mounted directory. */
+  readonly fileName: string;
+  /** Directory the ConfigMap is mounted at (a directory mount, so ConfigMap updates reach the pod). */
+  readonly mountDir: string;
+  /** File content. */
+  readonly content: string;
+}
+
+/** The volumes and sizes a construct hands to the engine to build the server container. */
+export interface ServerContainerParts {
+  /** The ConfigMap volume (mounted at `RenderedConfig.mountDir`). */
+  readonly config: kplus.Volume;
+  /** The HLS volume, mounted at `hlsDir` (shared with nginx when there is one). */
+  readonly hls: kplus.Volume;
+  /** A scratch emptyDir mounted at /tmp. */
+  readonly tmp: kplus.Volume;
+  /** CPU and memory. */
+  readonly size: ResolvedContainerSize;
+}
+
+/**
+ * A media server the constructs can deploy. Two implementations: the companion image (`ServerEngine.companion()`)
+ * and SRS (`ServerEngine.srs()`). The constructs own the topology (objects, Services, volumes); the engine
+ * owns what is inside the server container: its config format, command, probes, lifecycle and security.
+ */
+export interface IServerEngine {
+  /** Short engine name, used in docs and errors. */
+  readonly engineName: string;
+  /** Container name of the server. */
+  readonly containerName: string;
+  /** Listener ports (also the container ports). */
+  readonly ports: ServerPorts;
+  /** Where the server writes HLS (the shared volume's mount path in the server container). */
+  readonly hlsDir: string;
+  /** Seconds a pod gets between the start of termination and SIGKILL (preStop + drain + margin). */
+  readonly terminationGracePeriodSeconds: number;
+  /** Pod-template annotations the engine wants (e.g. Prometheus scraping). */
+  readonly podAnnotations: Readonly<Record<string, string>>;
+  /** Renders the server's config for a role. Throws when the result is not a usable config. */
+  renderConfig(wiring: ServerWiring): RenderedConfig;
+  /** The server container. */
+  serverContainer(parts: ServerContainerParts): kplus.ContainerProps;
+  /** An init container that copies the engine's web files (player page) into `seed`, mounted at a path of its choice. */
+  seedContainer(seed: kplus.Volume, size: ResolvedContainerSize): kplus.ContainerProps;
+}

@@ -1,0 +1,12 @@
+export * from './single-origin';
+export * from './origin-with-nginx';
+export * from './edge-cluster';
+export * from './engines';
+export type { ContainerSize } from './parts/resources';
+export type { ServerConstructProps, NginxProps } from './parts/common-props';
+export type { LoadBalancerProps } from './parts/services';
+export { ExternalTrafficPolicy, SharedLoadBalancer } from './parts/services';
+export { ServerWorkload } from './parts/server-workload';
+export { EdgePool } from './parts/edge-pool';
+export { CONFIG_HASH_ANNOTATION } from './parts/config-hash';
+export * from './server-config';

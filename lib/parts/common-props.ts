@@ -1,0 +1,71 @@
+import { IServerEngine } from '../engines/engine';
+import { ServerEngine } from '../engines';
+import { checkDistinctPorts, checkName } from './checks';
+import { DEFAULT_NGINX_IMAGE, NGINX_PORT } from './nginx';
+import { ContainerSize, NGINX_SIZE, ResolvedContainerSize, resolveSize, SEED_SIZE, SERVER_SIZE } from './resources';
+import { LoadBalancerProps } from './services';
+import { NginxSidecarOptions } from './server-workload';
+
+/** Props every construct takes. */
+export interface ServerConstructProps extends LoadBalancerProps {
+  /**
+   * Prefix of every object name (each construct documents the names it derives; `names` overrides any of them).
+   * With `'srs'` the constructs reproduce the SRS K8s guide's names.
+   * @default 'rtmp'
+   */
+  readonly name?: string;
+  /** The media server deployed. @default ServerEngine.companion() */
+  readonly engine?: IServerEngine;
+  /**
+   * CPU and memory of every server container.
+   * @default { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 1024 }
+   */
+  readonly resources?: ContainerSize;
+}
+
+/** Props of constructs whose origin has the nginx sidecar. */
+export interface NginxProps {
+  /** Image of the nginx container that serves HLS and the player page from the shared volume. @default 'nginx:1.27-alpine' */
+  readonly nginxImage?: string;
+  /**
+   * CPU and memory of the nginx container.
+   * @default { cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMebibytes: 32, memoryLimitMebibytes: 128 }
+   */
+  readonly nginxResources?: ContainerSize;
+}
+
+/** The resolved common props. */
+export interface ResolvedCommon {
+  readonly name: string;
+  readonly engine: IServerEngine;
+  readonly size: ResolvedContainerSize;
+}
+
+/** Resolves and checks the common props. */
+export function resolveCommon(owner: string, props: ServerConstructProps): ResolvedCommon {
+  return {
+    name: checkName(owner, 'name', props.name ?? 'rtmp'),
+    engine: props.engine ?? ServerEngine.companion(),
+    size: resolveSize(owner, 'resources', props.resources, SERVER_SIZE),
+  };
+}
+
+/** Resolves and checks the nginx props; nginx shares the pod's network with the server, so their ports must differ. */
+export function resolveNginx(owner: string, props: NginxProps, engine: IServerEngine): NginxSidecarOptions {
+  checkDistinctPorts(owner, [
+    ['engine rtmp port', engine.ports.rtmp],
+    ['engine http port', engine.ports.http],
+    ['engine api port', engine.ports.api],
+    ['nginx port', NGINX_PORT],
+  ]);
+  const image = props.nginxImage ?? DEFAULT_NGINX_IMAGE;
+  if (!image) throw new Error(`${owner} 'nginxImage' must be a non-empty image reference, got ""`);
+  return { image, size: resolveSize(owner, 'nginxResources', props.nginxResources, NGINX_SIZE), seedSize: SEED_SIZE };
+}
+
+/** Fills a construct's names from their defaults and checks each (errors name `names.<key>`). */
+export function resolveNames<T extends object>(owner: string, given: Partial<T> | undefined, defaults: T): T {
+  const out = { ...defaults, ...(given ?? {}) } as Record<string, string>;
+  for (const [key, value] of Object.entries(out)) checkName(owner, `names.${key}`, value);
+  return out as T;
+}

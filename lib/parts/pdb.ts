@@ -1,0 +1,13 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+
+/**
+ * A PodDisruptionBudget letting voluntary disruptions (node drains, cluster upgrades) take at most one pod
+ * of the set at a time, so the others keep serving viewers. cdk8s-plus has no PDB construct; this is the L1.
+ */
+export function createPdb(scope: Construct, id: string, name: string, app: string): k8s.KubePodDisruptionBudget {
+  return new k8s.KubePodDisruptionBudget(scope, id, {
+    metadata: { name, labels: { app } },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { app } } },
+  });
+}

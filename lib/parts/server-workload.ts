@@ -1,0 +1,121 @@
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { IServerEngine, ServerWiring } from '../engines/engine';
+import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
+import { nginxContainer } from './nginx';
+import { ResolvedContainerSize } from './resources';
+
+/** nginx sidecar settings of a server pod. */
+export interface NginxSidecarOptions {
+  /** nginx image. */
+  readonly image: string;
+  /** nginx CPU and memory. */
+  readonly size: ResolvedContainerSize;
+  /** Seed init container CPU and memory. */
+  readonly seedSize: ResolvedContainerSize;
+}
+
+/** Everything a server workload (origin, edge pool, relay, relay servers) is built from. */
+export interface ServerWorkloadOptions {
+  /** The server engine. */
+  readonly engine: IServerEngine;
+  /** The role and its upstreams, rendered into the config. */
+  readonly wiring: ServerWiring;
+  /** Workload object name. */
+  readonly name: string;
+  /** ConfigMap name. */
+  readonly configMapName: string;
+  /** Value of the `app` label the pods carry and Services select. */
+  readonly app: string;
+  /** Pod count. */
+  readonly replicas: number;
+  /** Server container CPU and memory. */
+  readonly size: ResolvedContainerSize;
+  /** nginx serving the HLS volume, with the player page seeded into it. @default - no nginx */
+  readonly nginx?: NginxSidecarOptions;
+  /** Run as a StatefulSet governed by this (headless) Service. @default - a Deployment */
+  readonly headlessService?: kplus.Service;
+}
+
+/**
+ * One server workload: its ConfigMap (hash annotated on the pod template), the server container with its
+ * writable volumes, optionally nginx sharing the HLS volume, rolling updates that never drop below the
+ * desired count, and a termination grace period derived from the engine's drain.
+ */
+export class ServerWorkload extends Construct {
+  /** The Deployment or StatefulSet. */
+  public readonly workload: kplus.Deployment | kplus.StatefulSet;
+  /** The server's config. */
+  public readonly configMap: kplus.ConfigMap;
+  /** sha256 of the config, also the pod-template annotation `rtmp-k8s.io/config-sha256`. */
+  public readonly configHash: string;
+  /** The emptyDir the server writes HLS into (shared with nginx when there is one). */
+  public readonly cacheVolume: kplus.Volume;
+  /** The server container. */
+  public readonly server: kplus.Container;
+  /** The nginx container, when there is one. */
+  public readonly nginx?: kplus.Container;
+
+  public constructor(scope: Construct, id: string, options: ServerWorkloadOptions) {
+    super(scope, id);
+    const { engine } = options;
+    const config = engine.renderConfig(options.wiring);
+    this.configHash = configHash(config.content);
+    this.configMap = new kplus.ConfigMap(this, 'Config', {
+      metadata: { name: options.configMapName, labels: { app: options.app } },
+      data: { [config.fileName]: config.content },
+    });
+    const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config-volume' });
+    this.cacheVolume = kplus.Volume.fromEmptyDir(this, 'CacheVolume', 'cache-volume');
+    const tmpVolume = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp-volume');
+
+    const podProps: kplus.WorkloadProps & { readonly replicas: number } = {
+      metadata: { name: options.name, labels: { app: options.app } },
+      podMetadata: {
+        labels: { app: options.app, 'app.kubernetes.io/component': options.wiring.role },
+        annotations: { ...engine.podAnnotations, [CONFIG_HASH_ANNOTATION]: this.configHash },
+      },
+      replicas: options.replicas,
+      select: false,
+      automountServiceAccountToken: false,
+      terminationGracePeriod: Duration.seconds(engine.terminationGracePeriodSeconds),
+      // The official nginx image needs a root master; everything else sets non-root per container.
+      securityContext: { ensureNonRoot: !options.nginx },
+    };
+    this.workload = options.headlessService
+      ? new kplus.StatefulSet(this, 'Resource', {
+        ...podProps,
+        service: options.headlessService,
+        podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
+        strategy: kplus.StatefulSetUpdateStrategy.rollingUpdate({ partition: 0 }),
+      })
+      : new kplus.Deployment(this, 'Resource', {
+        ...podProps,
+        // Zero-downtime rollouts: a new pod must be ready before an old one is stopped.
+        strategy: kplus.DeploymentStrategy.rollingUpdate({
+          maxSurge: kplus.PercentOrAbsolute.absolute(1),
+          maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+        }),
+      });
+    this.workload.select(kplus.LabelSelector.of({ labels: { app: options.app } }));
+    if (options.headlessService) {
+      // cdk8s-plus makes the governing Service select the StatefulSet's address label; select by `app` only.
+      ApiObject.of(options.headlessService).addJsonPatch(JsonPatch.add('/spec/selector', { app: options.app }));
+    }
+
+    this.server = this.workload.addContainer(
+      engine.serverContainer({ config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size }),
+    );
+    if (options.nginx) {
+      this.workload.addInitContainer(engine.seedContainer(this.cacheVolume, options.nginx.seedSize));
+      this.nginx = this.workload.addContainer(nginxContainer({
+        html: this.cacheVolume,
+        cache: kplus.Volume.fromEmptyDir(this, 'NginxCache', 'nginx-cache'),
+        run: kplus.Volume.fromEmptyDir(this, 'NginxRun', 'nginx-run'),
+        image: options.nginx.image,
+        size: options.nginx.size,
+      }));
+    }
+  }
+}

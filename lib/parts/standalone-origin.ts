@@ -1,0 +1,94 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { IServerEngine } from '../engines/engine';
+import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructProps } from './common-props';
+import { NGINX_PORT } from './nginx';
+import { ServerWorkload } from './server-workload';
+import { checkPublicPorts, createService, PortSpec } from './services';
+
+/** Object names of a one-origin topology. */
+export interface StandaloneOriginNames {
+  readonly deployment: string;
+  readonly service: string;
+  readonly configMap: string;
+  readonly app: string;
+}
+
+/** Public ports of a one-origin topology (`hls` only with nginx, `api` only with `exposeApi`). */
+export interface StandaloneOriginPorts {
+  readonly hls?: number;
+  readonly rtmp?: number;
+  readonly http?: number;
+  readonly api?: number;
+}
+
+/** How a concrete one-origin construct differs from the others. */
+export interface StandaloneOriginLayout {
+  /** Construct class name, for errors. */
+  readonly owner: string;
+  /** Default names from the `name` prefix. */
+  readonly defaultNames: (name: string) => StandaloneOriginNames;
+  /** The nginx props when the origin pod has the nginx sidecar. */
+  readonly nginx?: NginxProps;
+}
+
+/**
+ * The shared body of SingleOrigin and OriginWithNginx: one origin Deployment (optionally with nginx sharing its
+ * HLS volume) behind one LoadBalancer whose ports are, in the guide's order, [hls], rtmp, [api], http.
+ */
+export abstract class StandaloneOrigin extends Construct {
+  /** Name prefix. */
+  public readonly name: string;
+  /** Server engine. */
+  public readonly engine: IServerEngine;
+  /** Resolved object names. */
+  public readonly names: StandaloneOriginNames;
+  /** Whether the API is on the public Service. */
+  public readonly exposeApi: boolean;
+  /** The origin (Deployment, ConfigMap, containers, volumes). */
+  public readonly origin: ServerWorkload;
+  /** The origin Deployment. */
+  public readonly deployment: kplus.Deployment;
+  /** The server ConfigMap. */
+  public readonly configMap: kplus.ConfigMap;
+  /** The public Service. */
+  public readonly service: kplus.Service;
+
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: ServerConstructProps & { readonly names?: Partial<StandaloneOriginNames>; readonly ports?: StandaloneOriginPorts },
+    layout: StandaloneOriginLayout,
+  ) {
+    super(scope, id);
+    const { owner } = layout;
+    const common = resolveCommon(owner, props);
+    this.name = common.name;
+    this.engine = common.engine;
+    this.exposeApi = props.exposeApi ?? false;
+    this.names = resolveNames(owner, props.names, layout.defaultNames(this.name));
+    const nginx = layout.nginx ? resolveNginx(owner, layout.nginx, this.engine) : undefined;
+    const p = this.engine.ports;
+    const ports: PortSpec[] = [
+      ...(nginx ? [{ role: 'hls', port: props.ports?.hls ?? NGINX_PORT, targetPort: NGINX_PORT }] : []),
+      { role: 'rtmp', port: props.ports?.rtmp ?? p.rtmp, targetPort: p.rtmp },
+      ...(this.exposeApi ? [{ role: 'api', port: props.ports?.api ?? p.api, targetPort: p.api }] : []),
+      { role: 'http', port: props.ports?.http ?? p.http, targetPort: p.http },
+    ];
+    checkPublicPorts(owner, [{ prop: 'ports', ports }], false);
+
+    this.origin = new ServerWorkload(this, 'Origin', {
+      engine: this.engine,
+      wiring: { role: 'origin' },
+      name: this.names.deployment,
+      configMapName: this.names.configMap,
+      app: this.names.app,
+      replicas: 1,
+      size: common.size,
+      nginx,
+    });
+    this.deployment = this.origin.workload as kplus.Deployment;
+    this.configMap = this.origin.configMap;
+    this.service = createService(this, 'Service', { name: this.names.service, app: this.names.app, ports, kind: 'public' }, props);
+  }
+}

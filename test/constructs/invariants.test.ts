@@ -1,0 +1,261 @@
+import { Chart } from 'cdk8s';
+import {
+  CONFIG_HASH_ANNOTATION,
+  DEFAULT_SERVER_CONFIG,
+  EdgeCluster,
+  ExternalTrafficPolicy,
+  OriginWithNginx,
+  SERVER_CONFIG_PATH,
+  ServerEngine,
+  SharedLoadBalancer,
+  SingleOrigin,
+} from '../../lib';
+import { configHash } from '../../lib/parts/config-hash';
+import { containersOf, find, K8sObject, selects, synth, synthApps, workloads } from './support/synth';
+
+const apps = synthApps();
+
+/** Which workload each Service of each app chart must select (and nothing else). */
+const INTENDED: Record<string, Record<string, string>> = {
+  'single-origin': { 'rtmp-service': 'rtmp-deployment' },
+  'single-origin-srs': { 'srs-service': 'srs-deployment' },
+  'origin-with-nginx': { 'rtmp-origin-service': 'rtmp-deploy' },
+  'origin-with-nginx-srs': { 'srs-origin-service': 'srs-deploy' },
+  'edge-cluster': {
+    'rtmp-origin-service': 'rtmp-origin-deploy',
+    'rtmp-http-service': 'rtmp-origin-deploy',
+    'rtmp-edge-service': 'rtmp-edge-deploy',
+  },
+  'edge-cluster-srs': {
+    'srs-origin-service': 'srs-origin-deploy',
+    'srs-http-service': 'srs-origin-deploy',
+    'srs-edge-service': 'srs-edge-deploy',
+  },
+};
+
+function podLabels(w: K8sObject): Record<string, string> {
+  return w.spec.template.metadata.labels;
+}
+
+function selectedBy(objects: K8sObject[], selector: Record<string, string>): string[] {
+  return workloads(objects).filter((w) => selects(selector, podLabels(w))).map((w) => w.metadata.name).sort();
+}
+
+function publicServices(objects: K8sObject[]): K8sObject[] {
+  return objects.filter((o) => o.kind === 'Service' && o.spec.type === 'LoadBalancer');
+}
+
+function container(objects: K8sObject[], workload: string, name: string): any {
+  const c = containersOf(find(objects, workload.endsWith('sts') ? 'StatefulSet' : 'Deployment', workload)).find((x) => x.name === name);
+  if (!c) throw new Error(`no container ${name} in ${workload}`);
+  return c;
+}
+
+describe.each(Object.keys(INTENDED))('%s', (id) => {
+  const objects = apps[id];
+
+  test('each Service selects exactly its intended workload, and every Service is listed', () => {
+    const services = objects.filter((o) => o.kind === 'Service');
+    expect(services.map((s) => s.metadata.name).sort()).toEqual(Object.keys(INTENDED[id]).sort());
+    for (const svc of services) {
+      expect({ svc: svc.metadata.name, selects: selectedBy(objects, svc.spec.selector) })
+        .toEqual({ svc: svc.metadata.name, selects: [INTENDED[id][svc.metadata.name]] });
+    }
+  });
+
+  test('each workload selector matches its own pods and no other workload', () => {
+    for (const w of workloads(objects)) {
+      expect(selects(w.spec.selector.matchLabels, podLabels(w))).toBe(true);
+      expect(selectedBy(objects, w.spec.selector.matchLabels)).toEqual([w.metadata.name]);
+    }
+  });
+
+  test('every Service target port is a container port of the pods it selects', () => {
+    for (const svc of objects.filter((o) => o.kind === 'Service')) {
+      const w = workloads(objects).find((x) => selects(svc.spec.selector, podLabels(x)))!;
+      const containerPorts = w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.containerPort));
+      for (const port of svc.spec.ports) expect(containerPorts).toContain(port.targetPort);
+    }
+  });
+
+  test('production defaults: probes, resources, pull policy, no surprise startup probe, zero-downtime rollouts', () => {
+    for (const w of workloads(objects)) {
+      const spec = w.spec.template.spec;
+      expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(0);
+      expect(spec.automountServiceAccountToken).toBe(false);
+      if (w.kind === 'Deployment') expect(w.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+      for (const c of containersOf(w)) {
+        expect(c.imagePullPolicy).toBe('IfNotPresent');
+        expect(c.startupProbe).toBeUndefined();
+        expect(c.resources.requests).toBeDefined();
+        expect(c.resources.limits).toBeDefined();
+        expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+        expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+        expect(c.securityContext.capabilities.drop).toEqual(['ALL']);
+        // Only nginx's master runs as root.
+        expect(c.securityContext.runAsNonRoot).toBe(c.name !== 'nginx');
+      }
+      for (const c of spec.containers) {
+        expect(c.readinessProbe).toBeDefined();
+        expect(c.livenessProbe).toBeDefined();
+        expect(c.lifecycle.preStop).toBeDefined();
+      }
+    }
+  });
+
+  test('the config hash annotation is the sha256 of the mounted ConfigMap', () => {
+    for (const w of workloads(objects)) {
+      const cmName = w.spec.template.spec.volumes.find((v: any) => v.name === 'config-volume').configMap.name;
+      const cm = find(objects, 'ConfigMap', cmName);
+      const content = Object.values(cm.data as Record<string, string>)[0];
+      expect(w.spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION]).toBe(configHash(content));
+    }
+  });
+});
+
+describe('companion engine defaults', () => {
+  const objects = apps['edge-cluster'];
+
+  test('the API port is on no public Service by default', () => {
+    for (const id of ['single-origin', 'origin-with-nginx', 'edge-cluster']) {
+      for (const svc of publicServices(apps[id])) {
+        expect(svc.spec.ports.map((p: any) => p.targetPort)).not.toContain(1985);
+      }
+    }
+  });
+
+  test('exposeApi puts the API on the public Service', () => {
+    const out = synth((c) => new SingleOrigin(c, 'S', { exposeApi: true }));
+    expect(publicServices(out)[0].spec.ports.map((p: any) => p.port)).toContain(1985);
+  });
+
+  test('edges point at the origin Service by its DNS name, and that Service selects the origin', () => {
+    const edgeConfig = find(objects, 'ConfigMap', 'rtmp-edge-config').data['rtmp-server.yaml'];
+    expect(edgeConfig).toMatch(/mode: edge/);
+    expect(edgeConfig).toMatch(/origins:\n\s+- rtmp-origin-service:1935\n/);
+    const originSvc = find(objects, 'Service', 'rtmp-origin-service');
+    expect(originSvc.spec.type).toBe('ClusterIP');
+    expect(originSvc.spec.ports.map((p: any) => p.port)).toContain(1935);
+    expect(selectedBy(objects, originSvc.spec.selector)).toEqual(['rtmp-origin-deploy']);
+  });
+
+  test('the HLS volume is shared: the server writes it, nginx reads it, the seed container fills it', () => {
+    const server = container(objects, 'rtmp-origin-deploy', 'rtmp-server');
+    const nginx = container(objects, 'rtmp-origin-deploy', 'nginx');
+    const seed = container(objects, 'rtmp-origin-deploy', 'seed-player');
+    const mountOf = (c: any) => c.volumeMounts.find((m: any) => m.name === 'cache-volume');
+    expect(mountOf(server).mountPath).toBe(DEFAULT_SERVER_CONFIG.hls.dir);
+    expect(mountOf(server).readOnly).toBeFalsy();
+    expect(mountOf(nginx)).toEqual({ name: 'cache-volume', mountPath: '/usr/share/nginx/html', readOnly: true });
+    expect(seed.command).toEqual(['cp', '-R', '/app/player/.', '/seed/']);
+    expect(mountOf(seed).mountPath).toBe('/seed');
+    const volume = find(objects, 'Deployment', 'rtmp-origin-deploy').spec.template.spec.volumes.find((v: any) => v.name === 'cache-volume');
+    expect(volume).toEqual({ name: 'cache-volume', emptyDir: {} });
+  });
+
+  test('the config is mounted as a directory (no subPath) where the server reads it', () => {
+    const server = container(objects, 'rtmp-edge-deploy', 'rtmp-server');
+    const mount = server.volumeMounts.find((m: any) => m.name === 'config-volume');
+    expect(mount).toEqual({ name: 'config-volume', mountPath: '/etc/rtmp-server', readOnly: true });
+    expect(server.command).toEqual(['node', '/app/main.js', '--config', SERVER_CONFIG_PATH]);
+    expect(server.securityContext.runAsUser).toBe(10001);
+    const writable = server.volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => m.mountPath).sort();
+    expect(writable).toEqual(['/tmp', DEFAULT_SERVER_CONFIG.hls.dir].sort());
+  });
+
+  test('probes and preStop use the server endpoints on the API port', () => {
+    const server = container(objects, 'rtmp-edge-deploy', 'rtmp-server');
+    expect(server.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 1985 });
+    expect(server.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 1985 });
+    expect(server.lifecycle.preStop.httpGet).toMatchObject({ path: '/prestop', port: 1985 });
+  });
+
+  test('the termination grace period is derived from the server lifecycle config', () => {
+    const grace = (drainSeconds: number) => {
+      const engine = ServerEngine.companion({ serverConfig: { lifecycle: { drainSeconds, readinessGraceSeconds: 3 } } });
+      const out = synth((c) => new SingleOrigin(c, 'S', { engine }));
+      return find(out, 'Deployment', 'rtmp-deployment').spec.template.spec.terminationGracePeriodSeconds;
+    };
+    expect(grace(30)).toBeGreaterThan(33);
+    expect(grace(120)).toBeGreaterThan(123);
+    expect(grace(120) - grace(30)).toBe(90);
+  });
+
+  test('a config change changes the pod-template hash (so pods roll); same config, same hash', () => {
+    const hash = (level: 'info' | 'debug') => {
+      const out = synth((c) => new SingleOrigin(c, 'S', { engine: ServerEngine.companion({ serverConfig: { log: { level } } }) }));
+      return find(out, 'Deployment', 'rtmp-deployment').spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION];
+    };
+    expect(hash('debug')).not.toBe(hash('info'));
+    expect(hash('info')).toBe(hash('info'));
+  });
+
+  test('serverConfig ports become container ports and Service target ports', () => {
+    const engine = ServerEngine.companion({ serverConfig: { rtmp: { port: 1936 }, http: { port: 8081 } } });
+    const out = synth((c) => new SingleOrigin(c, 'S', { engine }));
+    const svc = find(out, 'Service', 'rtmp-service');
+    expect(svc.spec.ports.map((p: any) => [p.port, p.targetPort])).toEqual([[1936, 1936], [8081, 8081]]);
+    const ports = find(out, 'Deployment', 'rtmp-deployment').spec.template.spec.containers[0].ports.map((p: any) => p.containerPort);
+    expect(ports).toEqual([1936, 8081, 1985]);
+  });
+
+  test('edges have a PodDisruptionBudget selecting exactly the edges', () => {
+    const pdb = find(objects, 'PodDisruptionBudget', 'rtmp-edge-pdb');
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(selectedBy(objects, pdb.spec.selector.matchLabels)).toEqual(['rtmp-edge-deploy']);
+    expect(synth((c) => new EdgeCluster(c, 'E', { pdb: false })).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+  });
+
+  test('external origins: edges only, pointing at the given addresses', () => {
+    const out = synth((c) => new EdgeCluster(c, 'E', { createOrigin: false, externalOrigins: ['origin.example:1935'] }));
+    expect(workloads(out).map((w) => w.metadata.name)).toEqual(['rtmp-edge-deploy']);
+    expect(find(out, 'ConfigMap', 'rtmp-edge-config').data['rtmp-server.yaml']).toMatch(/- origin\.example:1935/);
+  });
+});
+
+describe('load balancer options', () => {
+  const build = (c: Chart) => new EdgeCluster(c, 'E', {
+    serviceAnnotations: { 'example.com/lb': 'internet' },
+    loadBalancerClass: 'example.com/lb-class',
+    externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
+    loadBalancerSourceRanges: ['203.0.113.0/24'],
+    sharedLoadBalancer: SharedLoadBalancer.alibabaCloud('lb-123'),
+  });
+  const out = synth(build);
+
+  test('public Services get the passthrough fields and the shared-LB annotations', () => {
+    const pub = publicServices(out);
+    expect(pub.map((s) => s.metadata.name).sort()).toEqual(['rtmp-edge-service', 'rtmp-http-service']);
+    for (const svc of pub) {
+      expect(svc.metadata.annotations).toMatchObject({
+        'example.com/lb': 'internet',
+        'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-id': 'lb-123',
+      });
+      expect(svc.spec.loadBalancerClass).toBe('example.com/lb-class');
+      expect(svc.spec.externalTrafficPolicy).toBe('Local');
+      expect(svc.spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
+    }
+  });
+
+  test('the internal origin Service gets none of them', () => {
+    const svc = find(out, 'Service', 'rtmp-origin-service');
+    expect(svc.metadata.annotations).toBeUndefined();
+    expect(svc.spec.loadBalancerClass).toBeUndefined();
+    expect(svc.spec.externalTrafficPolicy).toBeUndefined();
+  });
+
+  test('MetalLB sharing uses one key (and IP) on every public Service', () => {
+    const shared = synth((c) => new EdgeCluster(c, 'E', { sharedLoadBalancer: SharedLoadBalancer.metalLb('rtmp', '198.51.100.7') }));
+    for (const svc of publicServices(shared)) {
+      expect(svc.metadata.annotations).toEqual({
+        'metallb.universe.tf/allow-shared-ip': 'rtmp',
+        'metallb.universe.tf/loadBalancerIPs': '198.51.100.7',
+      });
+    }
+  });
+
+  test('OriginWithNginx serves HLS on 80 from nginx next to RTMP and FLV', () => {
+    const o = synth((c) => new OriginWithNginx(c, 'O'));
+    expect(find(o, 'Service', 'rtmp-origin-service').spec.ports.map((p: any) => p.port)).toEqual([80, 1935, 8080]);
+  });
+});
