@@ -1,0 +1,91 @@
+// SIGTERM on the real server with real sessions: readiness 503 at once, still accepting during the grace,
+// refusing after it, running players keep receiving during the drain, exit 0.
+import * as net from 'node:net';
+import { publish } from '../helpers/media';
+import { RunningServer, startServer } from '../helpers/server-process';
+import { play, until } from './api-players';
+
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function exitOf(server: RunningServer): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (server.proc.exitCode !== null) resolve(server.proc.exitCode);
+    else server.proc.once('exit', (code) => resolve(code));
+  });
+}
+
+const events = (server: RunningServer) =>
+  server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).event as string);
+
+async function liveServer(lifecycle: string) {
+  const server = await startServer({ configYaml: `lifecycle:\n${lifecycle}\nhls:\n  enabled: false\n` });
+  const pub = publish(server.rtmpUrl(), 60);
+  const player = play(server.rtmpUrl(), 60);
+  await until(() => player.frames() > 0);
+  return { server, pub, player, exited: exitOf(server) };
+}
+
+describe('graceful shutdown', () => {
+  test('SIGTERM: 503 at once, accepting during the grace, refused after it, the player keeps receiving, exit 0', async () => {
+    const { server, pub, player, exited } = await liveServer('  readinessGraceSeconds: 2\n  drainSeconds: 60');
+    try {
+      server.proc.kill('SIGTERM');
+      expect((await fetch(server.apiUrl('/readyz'))).status).toBe(503);
+      expect(await connects(server.rtmpPort)).toBe(true); // still inside the 2 s grace
+      await until(() => events(server).includes('drain-start'), 50);
+      expect(await connects(server.rtmpPort)).toBe(false);
+      expect(await connects(server.httpPort)).toBe(false);
+      expect((await fetch(server.apiUrl('/healthz'))).status).toBe(200); // the API stays up while draining
+      const atDrain = player.frames();
+      await until(() => player.frames() > atDrain + 25); // a second of video delivered during the drain
+      expect(server.proc.exitCode).toBeNull();
+      await pub.stop();
+      await player.stop();
+      expect(await exited).toBe(0);
+      const ev = events(server);
+      expect(ev[ev.length - 1]).toBe('exit');
+      expect(ev.indexOf('drain-start')).toBeLessThan(ev.indexOf('drain-end'));
+    } finally {
+      await player.stop();
+      await pub.stop();
+      await server.stop('SIGKILL');
+    }
+  });
+
+  test('drainSeconds over: remaining sessions are closed cleanly (the player ends), exit 0', async () => {
+    const { server, pub, player, exited } = await liveServer('  readinessGraceSeconds: 0\n  drainSeconds: 1');
+    try {
+      server.proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(await player.exited).not.toBeNull(); // closed, not left hanging
+      const end = server.output().split('\n').find((l) => l.includes('"event":"drain-end"'))!;
+      expect(JSON.parse(end).remaining).toBeGreaterThan(0);
+    } finally {
+      await player.stop();
+      await pub.stop();
+      await server.stop('SIGKILL');
+    }
+  });
+
+  test('a second signal exits at once (still 0)', async () => {
+    const { server, pub, player, exited } = await liveServer('  readinessGraceSeconds: 1\n  drainSeconds: 600');
+    try {
+      server.proc.kill('SIGTERM');
+      await until(() => events(server).includes('drain-start'), 50);
+      server.proc.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(events(server)).toContain('shutdown-forced');
+      expect(events(server)).not.toContain('drain-end');
+    } finally {
+      await player.stop();
+      await pub.stop();
+      await server.stop('SIGKILL');
+    }
+  });
+});
