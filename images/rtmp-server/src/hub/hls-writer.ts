@@ -2,7 +2,7 @@
  * The HLS segmenter of one stream: FLV messages in, `{stream}-{seq}.ts` segments and a live `{stream}.m3u8` out.
  *
  * A segment starts on a video keyframe (on any audio frame for audio-only streams) and is cut at the first
- * keyframe at/after `fragmentSeconds`. Segment bytes are gathered in memory and written in one go when the
+ * keyframe at/after `fragmentSeconds`. Segment bytes are gathered in one buffer and written in one go when the
  * segment closes; then the playlist is replaced atomically (temp file + rename), then segments that left the
  * window are deleted — all through one ordered, non-blocking queue per stream. The media path (onMessage)
  * never touches the disk and never throws.
@@ -10,7 +10,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log';
-import { FlvTsMuxer, TsFrame } from '../protocol/mpegts';
+import { FlvTsMuxer, TsBuffer, TsFrame } from '../protocol/mpegts';
 import type { HlsPaths } from './hls-paths';
 import { PlaylistSegment, renderPlaylist } from './hls-playlist';
 import { SerialQueue } from './hls-queue';
@@ -55,8 +55,8 @@ interface OpenSegment {
   readonly seq: number;
   readonly startDts: number;
   lastDts: number;
-  readonly chunks: Buffer[];
-  bytes: number;
+  readonly out: TsBuffer;
+  frames: number;
   readonly discontinuity: boolean;
   readonly video: boolean;
   readonly audio: boolean;
@@ -69,6 +69,7 @@ export class HlsWriter {
   private readonly retired: string[] = [];
   private cur: OpenSegment | null = null;
   private maxDurationMs = 0;
+  private lastSegmentBytes = 0;
   private discontinuitySeq = 0;
   private nextDiscontinuity = false;
   /** Metadata announced a video track: wait for a keyframe even if audio comes first. */
@@ -178,7 +179,7 @@ export class HlsWriter {
     }
     if (cur) {
       const long = f.dts - cur.startDts >= this.timing.fragmentSeconds * 1000;
-      if ((boundary && long) || cur.bytes > MAX_SEGMENT_BYTES) {
+      if ((boundary && long) || cur.out.length > MAX_SEGMENT_BYTES) {
         this.close(f.dts);
         cur = null;
       }
@@ -188,17 +189,18 @@ export class HlsWriter {
       cur = this.open(f.dts);
     }
     if (f.video ? !cur.video : !cur.audio) return; // track appeared mid-segment: it joins at the next PMT
-    const ts = this.muxer.mux(f);
-    cur.chunks.push(ts);
-    cur.bytes += ts.length;
+    this.muxer.mux(f, cur.out);
+    cur.frames++;
     if (f.dts > cur.lastDts) cur.lastDts = f.dts;
   }
 
   private open(dts: number): OpenSegment {
-    const tables = this.muxer.tables();
+    // Sized from the previous segment, so the buffer rarely grows.
+    const out = new TsBuffer(Math.ceil(this.lastSegmentBytes * 1.25));
+    this.muxer.tables(out);
     const { video, audio } = this.muxer.tracks;
     this.cur = {
-      seq: this.nextSeq++, startDts: dts, lastDts: dts, chunks: [tables], bytes: tables.length,
+      seq: this.nextSeq++, startDts: dts, lastDts: dts, out, frames: 0,
       discontinuity: this.nextDiscontinuity, video, audio,
     };
     this.nextDiscontinuity = false;
@@ -208,7 +210,8 @@ export class HlsWriter {
   private close(endDts: number): void {
     const cur = this.cur;
     this.cur = null;
-    if (!cur || cur.chunks.length < 2) return; // tables only: nothing to play
+    if (!cur || cur.frames === 0) return; // tables only: nothing to play
+    this.lastSegmentBytes = cur.out.length;
     if (this.queue.pending > MAX_PENDING_WRITES) {
       this.stats.droppedSegments++;
       this.nextDiscontinuity = true;
@@ -227,7 +230,7 @@ export class HlsWriter {
     const expired = this.retired.splice(0, Math.max(0, this.retired.length - RETIRED_KEEP));
     const target = Math.max(1, Math.ceil(this.maxDurationMs / 1000), Math.ceil(this.timing.fragmentSeconds));
     const text = renderPlaylist(this.window, target, this.discontinuitySeq);
-    const data = Buffer.concat(cur.chunks);
+    const data = cur.out.bytes();
     const { paths, stats } = this;
     this.queue.push(async () => {
       await this.ensureDir();

@@ -79,21 +79,16 @@ function nearestIndex(rate: number): number {
 /** ADTS frames carry at most 13 bits of length. */
 export const ADTS_MAX_FRAME = 0x1fff - 7;
 
-/**
- * Writes a 7-byte ADTS header (no CRC) followed by `frame` into a buffer with `headroom` free bytes in front
- * (for the PES header). Caller checks `frame.length <= ADTS_MAX_FRAME`.
- */
-export function toAdts(frame: Buffer, cfg: AacConfig, headroom: number): Buffer {
-  const len = frame.length + 7;
-  const out = Buffer.allocUnsafe(headroom + len);
-  const h = headroom;
-  out[h] = 0xff;
-  out[h + 1] = 0xf1; // sync, MPEG-4, layer 0, no CRC
-  out[h + 2] = (cfg.profile << 6) | (cfg.freqIndex << 2) | (cfg.channels >> 2);
-  out[h + 3] = ((cfg.channels & 3) << 6) | (len >> 11);
-  out[h + 4] = (len >> 3) & 0xff;
-  out[h + 5] = ((len & 7) << 5) | 0x1f; // buffer fullness 0x7FF (VBR)
-  out[h + 6] = 0xfc; // fullness low bits, one raw data block
-  frame.copy(out, h + 7);
-  return out;
+/** The 7-byte ADTS header (no CRC) for a raw frame of `frameLength` bytes (≤ ADTS_MAX_FRAME). */
+export function adtsHeader(frameLength: number, cfg: AacConfig): Buffer {
+  const len = frameLength + 7;
+  const h = Buffer.allocUnsafe(7);
+  h[0] = 0xff;
+  h[1] = 0xf1; // sync, MPEG-4, layer 0, no CRC
+  h[2] = (cfg.profile << 6) | (cfg.freqIndex << 2) | (cfg.channels >> 2);
+  h[3] = ((cfg.channels & 3) << 6) | (len >> 11);
+  h[4] = (len >> 3) & 0xff;
+  h[5] = ((len & 7) << 5) | 0x1f; // buffer fullness 0x7FF (VBR)
+  h[6] = 0xfc; // fullness low bits, one raw data block
+  return h;
 }

@@ -87,28 +87,23 @@ export const NAL_PPS = 8;
 const NAL_AUD = 9;
 
 /**
- * Builds one Annex B access unit: AUD, then (keyframes) SPS/PPS from the config unless the frame carries its
- * own, then the frame's NALUs. Writes into a buffer with `headroom` free bytes in front (for the PES header),
- * so the caller does not copy again.
+ * One Annex B access unit as a list of slices (no copy: they point into the FLV payload and the config):
+ * AUD, then (keyframes) SPS/PPS from the config unless the frame carries its own, then the frame's NALUs,
+ * each after a start code. The muxer copies them straight into TS packets.
  */
-export function toAnnexB(nalus: Buffer[], config: AvcConfig, keyframe: boolean, headroom: number): Buffer {
-  let inBandSps = false;
+export function annexBParts(nalus: Buffer[], config: AvcConfig, keyframe: boolean): { parts: Buffer[]; size: number } {
+  const inBandSps = nalus.some((n) => (n[0] & 0x1f) === NAL_SPS);
+  const parts: Buffer[] = [AUD];
   let size = AUD.length;
-  for (const n of nalus) {
-    const t = n[0] & 0x1f;
-    if (t === NAL_AUD) continue;
-    if (t === NAL_SPS) inBandSps = true;
-    size += 4 + n.length;
+  const add = (n: Buffer): void => {
+    if ((n[0] & 0x1f) === NAL_AUD) return;
+    parts.push(START_CODE, n);
+    size += START_CODE.length + n.length;
+  };
+  if (keyframe && !inBandSps) {
+    config.sps.forEach(add);
+    config.pps.forEach(add);
   }
-  const params = keyframe && !inBandSps ? [...config.sps, ...config.pps] : [];
-  for (const p of params) size += 4 + p.length;
-  const out = Buffer.allocUnsafe(headroom + size);
-  let off = headroom;
-  off += AUD.copy(out, off);
-  for (const n of [...params, ...nalus]) {
-    if ((n[0] & 0x1f) === NAL_AUD) continue;
-    off += START_CODE.copy(out, off);
-    off += n.copy(out, off);
-  }
-  return out;
+  nalus.forEach(add);
+  return { parts, size };
 }

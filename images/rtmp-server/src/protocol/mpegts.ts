@@ -4,11 +4,13 @@
  * One `FlvTsMuxer` per stream. `parse()` turns an FLV video/audio tag body into a frame ready to mux (Annex B
  * access unit with AUD and, on keyframes, SPS/PPS; or an ADTS frame) and keeps the sequence headers;
  * `tables()` emits PAT/PMT for the tracks configured so far (the segmenter calls it at the start of every
- * segment); `mux()` packetizes one frame as a PES. Continuity counters run on across segments.
+ * segment); `mux()` packetizes one frame as a PES. Both append to a growable `TsBuffer` (one allocation per
+ * segment; frame bytes are copied once, from the FLV payload straight into TS packets). Continuity counters
+ * run on across segments.
  * Malformed payloads are skipped and counted in `skipped`; nothing here throws on bad input.
  */
-import { AacConfig, ADTS_MAX_FRAME, parseAacConfig, parseAacTag, toAdts } from './aac';
-import { AvcConfig, parseAvcConfig, parseAvcTag, splitNalus, toAnnexB } from './avc';
+import { AacConfig, ADTS_MAX_FRAME, adtsHeader, parseAacConfig, parseAacTag } from './aac';
+import { annexBParts, AvcConfig, parseAvcConfig, parseAvcTag, splitNalus } from './avc';
 
 export const TS_PACKET = 188;
 export const PID_PAT = 0x0000;
@@ -19,8 +21,6 @@ const STREAM_TYPE_H264 = 0x1b;
 const STREAM_TYPE_AAC_ADTS = 0x0f;
 const STREAM_ID_VIDEO = 0xe0;
 const STREAM_ID_AUDIO = 0xc0;
-/** Room reserved in front of every frame for the largest PES header (9 + PTS + DTS). */
-const PES_HEADROOM = 19;
 /** PTS/DTS run this far (90 kHz) ahead of the PCR, so decoders have a buffer and timestamps are never < 0. */
 const PTS_OFFSET = 63000; // 0.7 s, like ffmpeg's default max_delay
 const TS_WRAP = 2 ** 33;
@@ -34,8 +34,34 @@ export interface TsFrame {
   readonly dts: number;
   /** Composition offset, ms (PTS = dts + cts). */
   readonly cts: number;
-  /** Annex B access unit or ADTS frame, with PES_HEADROOM free bytes in front. */
-  readonly data: Buffer;
+  /** Annex B access unit or ADTS frame as slices (valid only until the caller returns: mux it at once). */
+  readonly parts: Buffer[];
+  readonly size: number;
+}
+
+/** A growable byte buffer that TS packets are appended to (one per segment). */
+export class TsBuffer {
+  buf: Buffer;
+  length = 0;
+
+  constructor(capacity = 256 * 1024) {
+    this.buf = Buffer.allocUnsafe(Math.max(TS_PACKET, capacity));
+  }
+
+  /** Makes room for `n` more bytes; returns the offset to write at (then advance `length`). */
+  reserve(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    return this.length;
+  }
+
+  /** The bytes written so far (a view, no copy). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 /** Which elementary streams a PMT declares. */
@@ -64,8 +90,8 @@ export class FlvTsMuxer {
     return null;
   }
 
-  /** PAT + PMT for the currently configured tracks (PCR on video if there is video, else on audio). */
-  tables(): Buffer {
+  /** Appends PAT + PMT for the currently configured tracks (PCR on video if there is video, else on audio). */
+  tables(out: TsBuffer): void {
     const { video, audio } = this.tracks;
     this.pcrPid = video ? PID_VIDEO : PID_AUDIO;
     const pat = section(0x00, 0x0001, [0x00, 0x01, 0xe0 | (PID_PMT >> 8), PID_PMT & 0xff]);
@@ -73,17 +99,18 @@ export class FlvTsMuxer {
     if (video) es.push(STREAM_TYPE_H264, 0xe0 | (PID_VIDEO >> 8), PID_VIDEO & 0xff, 0xf0, 0x00);
     if (audio) es.push(STREAM_TYPE_AAC_ADTS, 0xe0 | (PID_AUDIO >> 8), PID_AUDIO & 0xff, 0xf0, 0x00);
     const pmt = section(0x02, 0x0001, es);
-    return Buffer.concat([this.psiPacket(PID_PAT, pat), this.psiPacket(PID_PMT, pmt)]);
+    this.psiPacket(out, PID_PAT, pat);
+    this.psiPacket(out, PID_PMT, pmt);
   }
 
-  /** One frame as a PES in TS packets. */
-  mux(f: TsFrame): Buffer {
+  /** Appends one frame as a PES in TS packets. */
+  mux(f: TsFrame, out: TsBuffer): void {
     const dts = (f.dts * 90 + PTS_OFFSET) % TS_WRAP;
     const pts = ((f.dts + f.cts) * 90 + PTS_OFFSET + TS_WRAP) % TS_WRAP;
     const pid = f.video ? PID_VIDEO : PID_AUDIO;
-    const start = writePesHeader(f.data, f.video ? STREAM_ID_VIDEO : STREAM_ID_AUDIO, pts, f.video ? dts : pts, !f.video);
+    const header = pesHeader(f.video ? STREAM_ID_VIDEO : STREAM_ID_AUDIO, pts, f.video ? dts : pts, f.size, !f.video);
     const pcr = pid === this.pcrPid ? (f.dts * 90) % TS_WRAP : -1;
-    return this.packetize(pid, f.data, start, pcr, f.video && f.key);
+    this.packetize(out, pid, [header, ...f.parts], header.length + f.size, pcr, f.video && f.key);
   }
 
   private parseVideo(ts: number, body: Buffer): TsFrame | null {
@@ -98,8 +125,8 @@ export class FlvTsMuxer {
     if (tag.packetType !== 1 || !this.avc) return tag.packetType === 2 ? null : this.skip();
     const nalus = splitNalus(tag.data, this.avc.lengthSize);
     if (!nalus || nalus.length === 0) return this.skip();
-    const data = toAnnexB(nalus, this.avc, tag.keyframe, PES_HEADROOM);
-    return { video: true, key: tag.keyframe, dts: ts, cts: tag.cts, data };
+    const { parts, size } = annexBParts(nalus, this.avc, tag.keyframe);
+    return { video: true, key: tag.keyframe, dts: ts, cts: tag.cts, parts, size };
   }
 
   private parseAudio(ts: number, body: Buffer): TsFrame | null {
@@ -114,7 +141,8 @@ export class FlvTsMuxer {
     if (tag.packetType !== 1 || !this.aac || tag.data.length === 0 || tag.data.length > ADTS_MAX_FRAME) {
       return this.skip();
     }
-    return { video: false, key: true, dts: ts, cts: 0, data: toAdts(tag.data, this.aac, PES_HEADROOM) };
+    const parts = [adtsHeader(tag.data.length, this.aac), tag.data];
+    return { video: false, key: true, dts: ts, cts: 0, parts, size: 7 + tag.data.length };
   }
 
   private skip(): null {
@@ -129,72 +157,89 @@ export class FlvTsMuxer {
   }
 
   /** One PSI section in one packet (pointer field 0, 0xFF fill). */
-  private psiPacket(pid: number, sec: Buffer): Buffer {
-    const p = Buffer.alloc(TS_PACKET, 0xff);
-    p[0] = 0x47;
-    p[1] = 0x40 | (pid >> 8);
-    p[2] = pid & 0xff;
-    p[3] = 0x10 | this.nextCc(pid);
-    p[4] = 0x00;
-    sec.copy(p, 5);
-    return p;
+  private psiPacket(out: TsBuffer, pid: number, sec: Buffer): void {
+    const p = out.reserve(TS_PACKET);
+    const b = out.buf;
+    b.fill(0xff, p, p + TS_PACKET);
+    b[p] = 0x47;
+    b[p + 1] = 0x40 | (pid >> 8);
+    b[p + 2] = pid & 0xff;
+    b[p + 3] = 0x10 | this.nextCc(pid);
+    b[p + 4] = 0x00;
+    sec.copy(b, p + 5);
+    out.length += TS_PACKET;
   }
 
   /**
-   * Splits buf[start..] into TS packets: payload_unit_start on the first, PCR / random_access on the first when
-   * asked, adaptation-field stuffing on the last.
+   * Splits the PES (given as slices, `len` bytes in all) into TS packets appended to `out`: payload_unit_start
+   * on the first, PCR / random_access on the first when asked, adaptation-field stuffing on the last.
    */
-  private packetize(pid: number, buf: Buffer, start: number, pcr: number, rai: boolean): Buffer {
+  private packetize(out: TsBuffer, pid: number, parts: Buffer[], len: number, pcr: number, rai: boolean): void {
     const firstAf = pcr >= 0 || rai ? 2 + (pcr >= 0 ? 6 : 0) : 0;
-    const len = buf.length - start;
     const firstCap = 184 - firstAf;
     const count = len <= firstCap ? 1 : 1 + Math.ceil((len - firstCap) / 184);
-    const out = Buffer.allocUnsafe(count * TS_PACKET);
-    let src = start;
+    const base = out.reserve(count * TS_PACKET);
+    const b = out.buf;
+    let left = len;
+    let part = 0;
+    let partOff = 0;
     for (let i = 0; i < count; i++) {
-      const p = i * TS_PACKET;
+      const p = base + i * TS_PACKET;
       const afFixed = i === 0 ? firstAf : 0;
       const cap = 184 - afFixed;
-      const chunk = Math.min(cap, buf.length - src);
+      const chunk = Math.min(cap, left);
       const afLen = afFixed + (cap - chunk); // whole adaptation field incl. its length byte
-      out[p] = 0x47;
-      out[p + 1] = (i === 0 ? 0x40 : 0) | (pid >> 8);
-      out[p + 2] = pid & 0xff;
-      out[p + 3] = (afLen > 0 ? 0x30 : 0x10) | this.nextCc(pid);
+      b[p] = 0x47;
+      b[p + 1] = (i === 0 ? 0x40 : 0) | (pid >> 8);
+      b[p + 2] = pid & 0xff;
+      b[p + 3] = (afLen > 0 ? 0x30 : 0x10) | this.nextCc(pid);
       let o = p + 4;
       if (afLen > 0) {
-        out[o] = afLen - 1;
+        b[o] = afLen - 1;
         if (afLen > 1) {
-          out[o + 1] = i === 0 ? (rai ? 0x40 : 0) | (pcr >= 0 ? 0x10 : 0) : 0;
-          if (i === 0 && pcr >= 0) writePcr(out, o + 2, pcr);
-          out.fill(0xff, o + Math.max(afFixed, 2), o + afLen);
+          b[o + 1] = i === 0 ? (rai ? 0x40 : 0) | (pcr >= 0 ? 0x10 : 0) : 0;
+          if (i === 0 && pcr >= 0) writePcr(b, o + 2, pcr);
+          b.fill(0xff, o + Math.max(afFixed, 2), o + afLen);
         }
         o += afLen;
       }
-      buf.copy(out, o, src, src + chunk);
-      src += chunk;
+      // Gather `chunk` bytes from the slices.
+      let need = chunk;
+      while (need > 0) {
+        const src = parts[part];
+        const n = Math.min(need, src.length - partOff);
+        src.copy(b, o, partOff, partOff + n);
+        o += n;
+        need -= n;
+        partOff += n;
+        if (partOff === src.length) {
+          part++;
+          partOff = 0;
+        }
+      }
+      left -= chunk;
     }
-    return out;
+    out.length = base + count * TS_PACKET;
   }
 }
 
-/** Writes the PES header into the headroom in front of the payload; returns where the PES starts. */
-function writePesHeader(buf: Buffer, streamId: number, pts: number, dts: number, bounded: boolean): number {
+/** The PES header for a payload of `size` bytes (length 0 = unbounded for video, as usual in TS). */
+function pesHeader(streamId: number, pts: number, dts: number, size: number, bounded: boolean): Buffer {
   const withDts = dts !== pts;
   const dataLen = withDts ? 10 : 5;
-  const s = PES_HEADROOM - 9 - dataLen;
-  buf[s] = 0;
-  buf[s + 1] = 0;
-  buf[s + 2] = 1;
-  buf[s + 3] = streamId;
-  const pesLen = buf.length - s - 6;
-  buf.writeUInt16BE(bounded && pesLen <= 0xffff ? pesLen : 0, s + 4); // 0 = unbounded (video)
-  buf[s + 6] = 0x80;
-  buf[s + 7] = withDts ? 0xc0 : 0x80;
-  buf[s + 8] = dataLen;
-  writeTimestamp(buf, s + 9, withDts ? 3 : 2, pts);
-  if (withDts) writeTimestamp(buf, s + 14, 1, dts);
-  return s;
+  const h = Buffer.allocUnsafe(9 + dataLen);
+  h[0] = 0;
+  h[1] = 0;
+  h[2] = 1;
+  h[3] = streamId;
+  const pesLen = 3 + dataLen + size;
+  h.writeUInt16BE(bounded && pesLen <= 0xffff ? pesLen : 0, 4);
+  h[6] = 0x80;
+  h[7] = withDts ? 0xc0 : 0x80;
+  h[8] = dataLen;
+  writeTimestamp(h, 9, withDts ? 3 : 2, pts);
+  if (withDts) writeTimestamp(h, 14, 1, dts);
+  return h;
 }
 
 /** 33-bit PTS/DTS in the 5-byte marker-bit layout (arithmetic, not bit ops: values exceed 32 bits). */
