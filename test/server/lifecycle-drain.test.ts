@@ -23,18 +23,26 @@ function exitOf(server: RunningServer): Promise<number | null> {
 const events = (server: RunningServer) =>
   server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).event as string);
 
-async function liveServer(lifecycle: string) {
+type Live = { server: RunningServer; pub: ReturnType<typeof publish>; player: ReturnType<typeof play>; exited: Promise<number | null> };
+
+/** A server with one publisher and one RTMP player receiving; everything is stopped (by PID) afterwards. */
+async function withLiveServer(lifecycle: string, body: (live: Live) => Promise<void>): Promise<void> {
   const server = await startServer({ configYaml: `lifecycle:\n${lifecycle}\nhls:\n  enabled: false\n` });
   const pub = publish(server.rtmpUrl(), 60);
   const player = play(server.rtmpUrl(), 60);
-  await until(() => player.frames() > 0);
-  return { server, pub, player, exited: exitOf(server) };
+  try {
+    await until(() => player.frames() > 0);
+    await body({ server, pub, player, exited: exitOf(server) });
+  } finally {
+    await player.stop();
+    await pub.stop();
+    await server.stop('SIGKILL');
+  }
 }
 
 describe('graceful shutdown', () => {
   test('SIGTERM: 503 at once, accepting during the grace, refused after it, the player keeps receiving, exit 0', async () => {
-    const { server, pub, player, exited } = await liveServer('  readinessGraceSeconds: 2\n  drainSeconds: 60');
-    try {
+    await withLiveServer('  readinessGraceSeconds: 2\n  drainSeconds: 60', async ({ server, pub, player, exited }) => {
       server.proc.kill('SIGTERM');
       expect((await fetch(server.apiUrl('/readyz'))).status).toBe(503);
       expect(await connects(server.rtmpPort)).toBe(true); // still inside the 2 s grace
@@ -51,41 +59,27 @@ describe('graceful shutdown', () => {
       const ev = events(server);
       expect(ev[ev.length - 1]).toBe('exit');
       expect(ev.indexOf('drain-start')).toBeLessThan(ev.indexOf('drain-end'));
-    } finally {
-      await player.stop();
-      await pub.stop();
-      await server.stop('SIGKILL');
-    }
+    });
   });
 
   test('drainSeconds over: remaining sessions are closed cleanly (the player ends), exit 0', async () => {
-    const { server, pub, player, exited } = await liveServer('  readinessGraceSeconds: 0\n  drainSeconds: 1');
-    try {
+    await withLiveServer('  readinessGraceSeconds: 0\n  drainSeconds: 1', async ({ server, player, exited }) => {
       server.proc.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(await player.exited).not.toBeNull(); // closed, not left hanging
       const end = server.output().split('\n').find((l) => l.includes('"event":"drain-end"'))!;
       expect(JSON.parse(end).remaining).toBeGreaterThan(0);
-    } finally {
-      await player.stop();
-      await pub.stop();
-      await server.stop('SIGKILL');
-    }
+    });
   });
 
   test('a second signal exits at once (still 0)', async () => {
-    const { server, pub, player, exited } = await liveServer('  readinessGraceSeconds: 1\n  drainSeconds: 600');
-    try {
+    await withLiveServer('  readinessGraceSeconds: 1\n  drainSeconds: 600', async ({ server, exited }) => {
       server.proc.kill('SIGTERM');
       await until(() => events(server).includes('drain-start'), 50);
       server.proc.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(events(server)).toContain('shutdown-forced');
       expect(events(server)).not.toContain('drain-end');
-    } finally {
-      await player.stop();
-      await pub.stop();
-      await server.stop('SIGKILL');
-    }
+    });
   });
 });
