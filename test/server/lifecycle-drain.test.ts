@@ -82,4 +82,21 @@ describe('graceful shutdown', () => {
       expect(events(server)).not.toContain('drain-end');
     });
   });
+
+  test('GET /prestop (the constructs\' preStop hook): 503 while it waits the grace, 200, then SIGTERM skips the spent grace', async () => {
+    const server = await startServer({ configYaml: 'lifecycle:\n  readinessGraceSeconds: 1\n  drainSeconds: 5\n' });
+    try {
+      const exited = exitOf(server);
+      const hook = fetch(server.apiUrl('/prestop'));
+      await until(async () => (await fetch(server.apiUrl('/readyz'))).status === 503, 20, 50);
+      expect((await hook).status).toBe(200);
+      expect(await connects(server.rtmpPort)).toBe(true); // preStop alone never stops accepting
+      server.proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const start = server.output().split('\n').find((l) => l.includes('"event":"shutdown-start"'))!;
+      expect(JSON.parse(start).graceMs).toBe(0);
+    } finally {
+      await server.stop('SIGKILL');
+    }
+  });
 });

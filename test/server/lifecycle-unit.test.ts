@@ -1,7 +1,7 @@
 // The shutdown sequence step by step, on jest's fake clock (no wall-clock timing in assertions).
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { Lifecycle } from '../../images/rtmp-server/src/lifecycle';
+import { Lifecycle, PRESTOP_REVERT_MS } from '../../images/rtmp-server/src/lifecycle';
 
 const silent = pino({ level: 'silent' }, new Writable({ write(_c, _e, cb) { cb(); } }));
 
@@ -76,6 +76,21 @@ describe('lifecycle', () => {
     lc.handleSignal('SIGTERM');
     await jest.advanceTimersByTimeAsync(0);
     expect(events).toEqual(['stopAccepting', 'closeAll(0)', 'cleanup', 'exit(0)']);
+  });
+
+  test('a /prestop with no SIGTERM after it (not the kubelet) does not leave the pod unready for good', async () => {
+    const { lc, events } = setup(1, 1);
+    const done = lc.preStop();
+    await jest.advanceTimersByTimeAsync(1000);
+    await done;
+    await jest.advanceTimersByTimeAsync(PRESTOP_REVERT_MS - 1);
+    expect(lc.isReady()).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(lc.isReady()).toBe(true);
+    lc.handleSignal('SIGTERM'); // a later real shutdown still runs the full sequence
+    expect(lc.isReady()).toBe(false);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(events).toEqual(['stopAccepting']);
   });
 
   test('not ready before the listeners are bound', () => {

@@ -17,6 +17,12 @@ export interface LifecycleDeps {
 /** How often the drain checks whether every session has ended. */
 const DRAIN_POLL_MS = 200;
 
+/**
+ * The kubelet sends SIGTERM as soon as the preStop hook returns. If none comes this long after /prestop,
+ * it was not the kubelet (the API port may be reachable by others): readiness comes back.
+ */
+export const PRESTOP_REVERT_MS = 60_000;
+
 export class Lifecycle {
   private listening = false;
   private notReadySince: number | null = null;
@@ -53,6 +59,12 @@ export class Lifecycle {
   async preStop(): Promise<void> {
     this.markNotReady('prestop');
     await sleep(this.remainingGraceMs());
+    const revert = setTimeout(() => {
+      if (this.shuttingDown || this.notReadySince === null) return;
+      this.notReadySince = null;
+      this.deps.log.warn({ event: 'readiness-restored', afterMs: PRESTOP_REVERT_MS }, 'no SIGTERM after /prestop: ready again');
+    }, PRESTOP_REVERT_MS);
+    revert.unref();
   }
 
   /** SIGTERM/SIGINT: the first starts the graceful shutdown, a second one ends the process at once. */
