@@ -4,13 +4,13 @@ import { Construct } from 'constructs';
 import { IServerEngine, Upstream } from './engines/engine';
 import { checkHostPorts, checkInteger } from './parts/checks';
 import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructProps } from './parts/common-props';
-import { EdgePool } from './parts/edge-pool';
+import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
 import { NGINX_PORT } from './parts/nginx';
 import { ServerWorkload } from './parts/server-workload';
 import { checkPublicPorts, createService, PortSpec } from './parts/services';
 
 /** Object names of an EdgeCluster (defaults reproduce the guide with `name: 'srs'`). */
-export interface EdgeClusterNames {
+export interface EdgeClusterNames extends EdgeNames {
   /** Origin Deployment (server + nginx). @default '<name>-origin-deploy' */
   readonly originDeployment: string;
   /** Origin ConfigMap. @default '<name>-origin-config' */
@@ -21,16 +21,6 @@ export interface EdgeClusterNames {
   readonly httpService: string;
   /** `app` label of the origin pods. @default '<name>-origin' */
   readonly originApp: string;
-  /** Edge ConfigMap. @default '<name>-edge-config' */
-  readonly edgeConfigMap: string;
-  /** Edge Deployment. @default '<name>-edge-deploy' */
-  readonly edgeDeployment: string;
-  /** Public LoadBalancer for RTMP and HTTP-FLV at the edges. @default '<name>-edge-service' */
-  readonly edgeService: string;
-  /** Edge PodDisruptionBudget. @default '<name>-edge-pdb' */
-  readonly edgePdb: string;
-  /** `app` label of the edge pods. @default '<name>-edge' */
-  readonly edgeApp: string;
 }
 
 /** Public ports of an EdgeCluster. */
@@ -118,11 +108,7 @@ export class EdgeCluster extends Construct {
       originService: `${n}-origin-service`,
       httpService: `${n}-http-service`,
       originApp: `${n}-origin`,
-      edgeConfigMap: `${n}-edge-config`,
-      edgeDeployment: `${n}-edge-deploy`,
-      edgeService: `${n}-edge-service`,
-      edgePdb: `${n}-edge-pdb`,
-      edgeApp: `${n}-edge`,
+      ...defaultEdgeNames(n),
     });
     const nginx = resolveNginx(owner, props, this.engine);
     const p = this.engine.ports;
@@ -171,13 +157,7 @@ export class EdgeCluster extends Construct {
     this.edges = new EdgePool(this, 'Edges', {
       engine: this.engine,
       origins: this.upstream,
-      names: {
-        deployment: this.names.edgeDeployment,
-        configMap: this.names.edgeConfigMap,
-        service: this.names.edgeService,
-        pdb: this.names.edgePdb,
-        app: this.names.edgeApp,
-      },
+      names: this.names,
       replicas: this.edgeReplicas,
       size: common.size,
       ports: edgePorts,

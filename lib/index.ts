@@ -10,3 +10,6 @@ export { ServerWorkload } from './parts/server-workload';
 export { EdgePool } from './parts/edge-pool';
 export { CONFIG_HASH_ANNOTATION } from './parts/config-hash';
 export * from './server-config';
+export * from './relay-cluster';
+export * from './origin-cluster';
+export { ServerSet } from './parts/server-set';

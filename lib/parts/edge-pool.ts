@@ -7,18 +7,29 @@ import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
 import { createService, LoadBalancerProps, PortSpec } from './services';
 
-/** Object names of an edge pool. */
-export interface EdgePoolNames {
-  /** Edge Deployment. */
-  readonly deployment: string;
-  /** Edge ConfigMap. */
-  readonly configMap: string;
-  /** Edge LoadBalancer Service. */
-  readonly service: string;
-  /** Edge PodDisruptionBudget. */
-  readonly pdb: string;
-  /** `app` label of the edge pods. */
-  readonly app: string;
+/** Object names of an edge pool (part of EdgeCluster's and OriginCluster's names). */
+export interface EdgeNames {
+  /** Edge ConfigMap. @default '<name>-edge-config' */
+  readonly edgeConfigMap: string;
+  /** Edge Deployment. @default '<name>-edge-deploy' */
+  readonly edgeDeployment: string;
+  /** Public LoadBalancer at the edges (RTMP, HTTP-FLV; HLS too in an OriginCluster). @default '<name>-edge-service' */
+  readonly edgeService: string;
+  /** Edge PodDisruptionBudget. @default '<name>-edge-pdb' */
+  readonly edgePdb: string;
+  /** `app` label of the edge pods. @default '<name>-edge' */
+  readonly edgeApp: string;
+}
+
+/** The default edge names for a name prefix (the guide's `srs-edge-*` with `srs`). */
+export function defaultEdgeNames(prefix: string): EdgeNames {
+  return {
+    edgeConfigMap: `${prefix}-edge-config`,
+    edgeDeployment: `${prefix}-edge-deploy`,
+    edgeService: `${prefix}-edge-service`,
+    edgePdb: `${prefix}-edge-pdb`,
+    edgeApp: `${prefix}-edge`,
+  };
 }
 
 /** What an edge pool is built from. */
@@ -27,8 +38,8 @@ export interface EdgePoolOptions {
   readonly engine: IServerEngine;
   /** Where edges pull from and forward publishes to. */
   readonly origins: Upstream;
-  /** Object names. */
-  readonly names: EdgePoolNames;
+  /** Object names (other names may be present; only the edge ones are used). */
+  readonly names: EdgeNames;
   /** Edge pod count. */
   readonly replicas: number;
   /** Edge container CPU and memory. */
@@ -61,19 +72,19 @@ export class EdgePool extends Construct {
     this.servers = new ServerWorkload(this, 'Edge', {
       engine: options.engine,
       wiring: { role: 'edge', origins: options.origins },
-      name: names.deployment,
-      configMapName: names.configMap,
-      app: names.app,
+      name: names.edgeDeployment,
+      configMapName: names.edgeConfigMap,
+      app: names.edgeApp,
       replicas: options.replicas,
       size: options.size,
     });
     this.deployment = this.servers.workload as kplus.Deployment;
     this.service = createService(this, 'Service', {
-      name: names.service,
-      app: names.app,
+      name: names.edgeService,
+      app: names.edgeApp,
       ports: options.ports,
       kind: 'public',
     }, options.loadBalancer);
-    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app);
+    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.edgePdb, names.edgeApp);
   }
 }

@@ -69,6 +69,8 @@ export interface LoadBalancerProps {
 export interface PortSpec {
   /** Short role used in errors and in the fallback port name (rtmp, http, api, hls). */
   readonly role: string;
+  /** The prop that sets this port, for errors. @default '<service prop>.<role>' */
+  readonly prop?: string;
   /** Port the Service listens on. */
   readonly port: number;
   /** Container port it forwards to. */
@@ -123,7 +125,7 @@ export function checkPublicPorts(owner: string, services: { prop: string; ports:
   for (const s of services) {
     const own: [string, number][] = [];
     for (const p of s.ports) {
-      const prop = `${s.prop}.${p.role}`;
+      const prop = p.prop ?? `${s.prop}.${p.role}`;
       checkPort(owner, prop, p.port);
       own.push([prop, p.port]);
       all.push([prop, p.port]);

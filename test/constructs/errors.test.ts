@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { EdgeCluster, OriginWithNginx, ServerEngine, SharedLoadBalancer, SingleOrigin } from '../../lib';
+import { EdgeCluster, OriginCluster, OriginWithNginx, RelayCluster, ServerEngine, SharedLoadBalancer, SingleOrigin } from '../../lib';
 
 /** Builds in a fresh chart; the constructors throw at synth (construction) time. */
 function build(f: (c: Chart) => void): () => void {
@@ -87,5 +87,36 @@ describe('bad props fail at synth time with the prop, the value and what is allo
   test('bad SRS engine options', () => {
     expect(() => ServerEngine.srs({ tag: 'not a tag' })).toThrow("SrsEngine 'tag' must be a Docker image tag, got \"not a tag\"");
     expect(() => ServerEngine.srs({ maxConnections: 0 })).toThrow("SrsEngine 'maxConnections' must be an integer >= 1, got 0");
+  });
+
+  test('RelayCluster: server and relay counts < 1', () => {
+    expect(build((c) => new RelayCluster(c, 'R', { servers: 0 }))).toThrow("RelayCluster 'servers' must be an integer >= 1, got 0");
+    expect(build((c) => new RelayCluster(c, 'R', { relayReplicas: -1 }))).toThrow("RelayCluster 'relayReplicas' must be an integer >= 1, got -1");
+  });
+
+  test('RelayCluster: ingest and viewer RTMP ports collide on a shared load balancer', () => {
+    expect(build((c) => new RelayCluster(c, 'R', { sharedLoadBalancer: SharedLoadBalancer.metalLb('k') })))
+      .toThrow("RelayCluster 'ports.rtmp' and 'ingestPort' are both 1935: ports that share a listener must differ");
+    expect(build((c) => new RelayCluster(c, 'R', { sharedLoadBalancer: SharedLoadBalancer.metalLb('k'), ingestPort: 19350 }))).not.toThrow();
+    expect(build((c) => new RelayCluster(c, 'R', { ingestPort: 0 }))).toThrow("RelayCluster 'ingestPort' must be an integer port in 1-65535, got 0");
+  });
+
+  test('RelayCluster: invalid names', () => {
+    expect(build((c) => new RelayCluster(c, 'R', { names: { serverHeadlessService: 'Servers' } })))
+      .toThrow(/^RelayCluster 'names.serverHeadlessService' must be a DNS-1123 label .*, got "Servers"$/);
+  });
+
+  test('OriginCluster: origin and edge counts < 1', () => {
+    expect(build((c) => new OriginCluster(c, 'O', { origins: 0 }))).toThrow("OriginCluster 'origins' must be an integer >= 1, got 0");
+    expect(build((c) => new OriginCluster(c, 'O', { edgeReplicas: 0 }))).toThrow("OriginCluster 'edgeReplicas' must be an integer >= 1, got 0");
+  });
+
+  test('OriginCluster: exposeApi has no public origin Service to go on', () => {
+    expect(build((c) => new OriginCluster(c, 'O', { exposeApi: true }))).toThrow(/^OriginCluster 'exposeApi' must be false or unset, got true/);
+  });
+
+  test('OriginCluster: ports out of range or colliding', () => {
+    expect(build((c) => new OriginCluster(c, 'O', { ports: { http: 65536 } }))).toThrow("OriginCluster 'ports.http' must be an integer port in 1-65535, got 65536");
+    expect(build((c) => new OriginCluster(c, 'O', { ports: { http: 1935 } }))).toThrow("OriginCluster 'ports.http' and 'ports.rtmp' are both 1935");
   });
 });

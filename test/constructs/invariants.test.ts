@@ -1,6 +1,12 @@
-import { Chart } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Chart, Yaml } from 'cdk8s';
 import {
   CONFIG_HASH_ANNOTATION,
+  EdgePool,
+  OriginCluster,
+  RelayCluster,
   DEFAULT_SERVER_CONFIG,
   EdgeCluster,
   ExternalTrafficPolicy,
@@ -31,6 +37,24 @@ const INTENDED: Record<string, Record<string, string>> = {
     'srs-http-service': 'srs-origin-deploy',
     'srs-edge-service': 'srs-edge-deploy',
   },
+  'relay-cluster': {
+    'rtmp-relay-service': 'rtmp-relay-deploy',
+    'rtmp-server-headless': 'rtmp-server',
+    'rtmp-viewer-service': 'rtmp-server',
+  },
+  'relay-cluster-srs': {
+    'srs-relay-service': 'srs-relay-deploy',
+    'srs-server-headless': 'srs-server',
+    'srs-viewer-service': 'srs-server',
+  },
+  'origin-cluster': {
+    'rtmp-origin-headless': 'rtmp-origin',
+    'rtmp-edge-service': 'rtmp-edge-deploy',
+  },
+  'origin-cluster-srs': {
+    'srs-origin-headless': 'srs-origin',
+    'srs-edge-service': 'srs-edge-deploy',
+  },
 };
 
 function podLabels(w: K8sObject): Record<string, string> {
@@ -46,7 +70,9 @@ function publicServices(objects: K8sObject[]): K8sObject[] {
 }
 
 function container(objects: K8sObject[], workload: string, name: string): any {
-  const c = containersOf(find(objects, workload.endsWith('sts') ? 'StatefulSet' : 'Deployment', workload)).find((x) => x.name === name);
+  const w = workloads(objects).find((x) => x.metadata.name === workload);
+  if (!w) throw new Error(`no workload ${workload}`);
+  const c = containersOf(w).find((x) => x.name === name);
   if (!c) throw new Error(`no container ${name} in ${workload}`);
   return c;
 }
@@ -84,6 +110,8 @@ describe.each(Object.keys(INTENDED))('%s', (id) => {
       expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(0);
       expect(spec.automountServiceAccountToken).toBe(false);
       if (w.kind === 'Deployment') expect(w.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+      // StatefulSets roll one pod at a time, each waiting for the previous to be ready.
+      if (w.kind === 'StatefulSet') expect(w.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
       for (const c of containersOf(w)) {
         expect(c.imagePullPolicy).toBe('IfNotPresent');
         expect(c.startupProbe).toBeUndefined();
@@ -117,7 +145,7 @@ describe('companion engine defaults', () => {
   const objects = apps['edge-cluster'];
 
   test('the API port is on no public Service by default', () => {
-    for (const id of ['single-origin', 'origin-with-nginx', 'edge-cluster']) {
+    for (const id of ['single-origin', 'origin-with-nginx', 'edge-cluster', 'relay-cluster', 'origin-cluster']) {
       for (const svc of publicServices(apps[id])) {
         expect(svc.spec.ports.map((p: any) => p.targetPort)).not.toContain(1985);
       }
@@ -257,5 +285,91 @@ describe('load balancer options', () => {
   test('OriginWithNginx serves HLS on 80 from nginx next to RTMP and FLV', () => {
     const o = synth((c) => new OriginWithNginx(c, 'O'));
     expect(find(o, 'Service', 'rtmp-origin-service').spec.ports.map((p: any) => p.port)).toEqual([80, 1935, 8080]);
+  });
+});
+
+/** The server config (companion YAML) of a ConfigMap. */
+function companionConfig(objects: K8sObject[], name: string): any {
+  // cdk8s's Yaml.load reads files only: go through a temp file.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtmp-k8s-cfg-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'c.yaml'), find(objects, 'ConfigMap', name).data['rtmp-server.yaml']);
+    return Yaml.load(path.join(dir, 'c.yaml'))[0];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('RelayCluster', () => {
+  const objects = apps['relay-cluster'];
+
+  test('the relay pushes to the servers\' headless Service, which selects exactly the servers', () => {
+    const relay = companionConfig(objects, 'rtmp-relay-config');
+    expect(relay.mode).toBe('relay');
+    expect(relay.relay.targets).toEqual(['rtmp-server-headless:1935']);
+    const headless = find(objects, 'Service', 'rtmp-server-headless');
+    expect(headless.spec.clusterIP).toBe('None');
+    expect(headless.spec.ports.map((p: any) => p.port)).toContain(1935);
+    expect(selectedBy(objects, headless.spec.selector)).toEqual(['rtmp-server']);
+    expect(find(objects, 'StatefulSet', 'rtmp-server').spec.serviceName).toBe('rtmp-server-headless');
+  });
+
+  test('two servers by default; viewers get RTMP and HTTP-FLV/HLS over them; publishers get only RTMP on the relay', () => {
+    expect(find(objects, 'StatefulSet', 'rtmp-server').spec.replicas).toBe(2);
+    expect(companionConfig(objects, 'rtmp-server-config').mode).toBe('origin');
+    expect(find(objects, 'Service', 'rtmp-viewer-service').spec.ports.map((p: any) => p.port)).toEqual([1935, 8080]);
+    expect(find(objects, 'Service', 'rtmp-relay-service').spec.ports.map((p: any) => p.port)).toEqual([1935]);
+    const pdb = find(objects, 'PodDisruptionBudget', 'rtmp-server-pdb');
+    expect(selectedBy(objects, pdb.spec.selector.matchLabels)).toEqual(['rtmp-server']);
+  });
+
+  test('scaling the servers changes the StatefulSet, not the relay config (the relay re-resolves the name)', () => {
+    const five = synth((c) => new RelayCluster(c, 'R', { servers: 5 }));
+    expect(find(five, 'StatefulSet', 'rtmp-server').spec.replicas).toBe(5);
+    expect(find(five, 'ConfigMap', 'rtmp-relay-config').data).toEqual(find(objects, 'ConfigMap', 'rtmp-relay-config').data);
+  });
+
+  test('SRS: the relay forwards to every server pod by its stable name', () => {
+    const conf = find(apps['relay-cluster-srs'], 'ConfigMap', 'srs-relay-config').data['srs.conf'];
+    expect(conf).toMatch(/destination\s+srs-server-0\.srs-server-headless:1935 srs-server-1\.srs-server-headless:1935;/);
+  });
+});
+
+describe('OriginCluster', () => {
+  const objects = apps['origin-cluster'];
+
+  test('three origins know their peers through the headless Service; edges pull from it', () => {
+    expect(find(objects, 'StatefulSet', 'rtmp-origin').spec.replicas).toBe(3);
+    const origin = companionConfig(objects, 'rtmp-origin-config');
+    expect(origin.mode).toBe('origin');
+    expect(origin.cluster.peers).toEqual(['rtmp-origin-headless:1985']);
+    const edge = companionConfig(objects, 'rtmp-edge-config');
+    expect(edge.mode).toBe('edge');
+    expect(edge.edge.origins).toEqual(['rtmp-origin-headless:1935']);
+    const headless = find(objects, 'Service', 'rtmp-origin-headless');
+    expect(headless.spec.clusterIP).toBe('None');
+    expect(headless.spec.ports.map((p: any) => p.port)).toEqual(expect.arrayContaining([1935, 1985]));
+  });
+
+  test('the edge LoadBalancer is the entry point for RTMP, HTTP-FLV and HLS (8080); origins are not public', () => {
+    expect(publicServices(objects).map((s) => s.metadata.name)).toEqual(['rtmp-edge-service']);
+    expect(find(objects, 'Service', 'rtmp-edge-service').spec.ports.map((p: any) => p.port)).toEqual([1935, 8080]);
+  });
+
+  test('the edges are the same EdgePool part EdgeCluster uses', () => {
+    let oc: OriginCluster | undefined;
+    let ec: EdgeCluster | undefined;
+    synth((c) => { oc = new OriginCluster(c, 'O'); ec = new EdgeCluster(c, 'E', { name: 'other' }); });
+    expect(oc!.edges).toBeInstanceOf(EdgePool);
+    expect(ec!.edges).toBeInstanceOf(EdgePool);
+  });
+
+  test('SRS: origin_cluster with every origin API as a coworker; edges list every origin', () => {
+    const srs = apps['origin-cluster-srs'];
+    const origin = find(srs, 'ConfigMap', 'srs-origin-config').data['srs.conf'];
+    expect(origin).toMatch(/origin_cluster\s+on;/);
+    expect(origin).toMatch(/coworkers\s+srs-origin-0\.srs-origin-headless:1985 srs-origin-1\.srs-origin-headless:1985 srs-origin-2\.srs-origin-headless:1985;/);
+    const edge = find(srs, 'ConfigMap', 'srs-edge-config').data['srs.conf'];
+    expect(edge).toMatch(/origin\s+srs-origin-0\.srs-origin-headless srs-origin-1\.srs-origin-headless srs-origin-2\.srs-origin-headless;/);
   });
 });

@@ -1,0 +1,90 @@
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { IServerEngine, ServerWiring, Upstream } from '../engines/engine';
+import { createPdb } from './pdb';
+import { ResolvedContainerSize } from './resources';
+import { ServerWorkload } from './server-workload';
+import { createService } from './services';
+
+/** Object names of a server set. */
+export interface ServerSetNames {
+  /** StatefulSet (pods are `<statefulSet>-0`, `-1`, ...). */
+  readonly statefulSet: string;
+  /** Headless Service governing the StatefulSet; its DNS name resolves to every ready server. */
+  readonly headlessService: string;
+  /** ConfigMap. */
+  readonly configMap: string;
+  /** PodDisruptionBudget. */
+  readonly pdb: string;
+  /** `app` label of the pods. */
+  readonly app: string;
+}
+
+/** What a server set is built from. */
+export interface ServerSetOptions {
+  /** Server engine. */
+  readonly engine: IServerEngine;
+  /** Role and upstreams of every server. */
+  readonly wiring: ServerWiring;
+  /** Object names. */
+  readonly names: ServerSetNames;
+  /** Server count. */
+  readonly replicas: number;
+  /** Container CPU and memory. */
+  readonly size: ResolvedContainerSize;
+  /** Create the PodDisruptionBudget. */
+  readonly pdb: boolean;
+}
+
+/**
+ * The servers of a set as upstream addresses on `port`: the headless Service name (resolves to all ready
+ * servers, re-resolved by the companion server as the set scales) and each pod's stable DNS name (for SRS).
+ */
+export function serverSetUpstream(names: ServerSetNames, replicas: number, port: number): Upstream {
+  const members = Array.from({ length: replicas }, (_, i) => `${names.statefulSet}-${i}.${names.headlessService}:${port}`);
+  return { dynamic: [`${names.headlessService}:${port}`], members };
+}
+
+/**
+ * N identical servers with stable names: a StatefulSet (parallel pod management, rolling updates one pod at
+ * a time), its headless Service (RTMP, HTTP, API) and a PodDisruptionBudget. Relay servers and cluster origins.
+ */
+export class ServerSet extends Construct {
+  /** The servers (StatefulSet, ConfigMap, containers). */
+  public readonly servers: ServerWorkload;
+  /** The StatefulSet. */
+  public readonly statefulSet: kplus.StatefulSet;
+  /** The headless Service. */
+  public readonly headlessService: kplus.Service;
+  /** The PodDisruptionBudget, unless disabled. */
+  public readonly pdb?: k8s.KubePodDisruptionBudget;
+
+  public constructor(scope: Construct, id: string, options: ServerSetOptions) {
+    super(scope, id);
+    const { names, engine } = options;
+    const p = engine.ports;
+    this.headlessService = createService(this, 'Headless', {
+      name: names.headlessService,
+      app: names.app,
+      kind: 'headless',
+      ports: [
+        { role: 'rtmp', port: p.rtmp, targetPort: p.rtmp },
+        { role: 'http', port: p.http, targetPort: p.http },
+        { role: 'api', port: p.api, targetPort: p.api },
+      ],
+    });
+    this.servers = new ServerWorkload(this, 'Servers', {
+      engine,
+      wiring: options.wiring,
+      name: names.statefulSet,
+      configMapName: names.configMap,
+      app: names.app,
+      replicas: options.replicas,
+      size: options.size,
+      headlessService: this.headlessService,
+    });
+    this.statefulSet = this.servers.workload as kplus.StatefulSet;
+    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app);
+  }
+}

@@ -1,0 +1,167 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { IServerEngine, Upstream } from './engines/engine';
+import { checkInteger } from './parts/checks';
+import { resolveCommon, resolveNames, ServerConstructProps } from './parts/common-props';
+import { ServerSet, serverSetUpstream } from './parts/server-set';
+import { ServerWorkload } from './parts/server-workload';
+import { checkPublicPorts, createService, PortSpec } from './parts/services';
+
+/** Object names of a RelayCluster. */
+export interface RelayClusterNames {
+  /** Ingest relay Deployment. @default '<name>-relay-deploy' */
+  readonly relayDeployment: string;
+  /** Ingest relay ConfigMap. @default '<name>-relay-config' */
+  readonly relayConfigMap: string;
+  /** LoadBalancer publishers connect to. @default '<name>-relay-service' */
+  readonly relayService: string;
+  /** `app` label of the relay pods. @default '<name>-relay' */
+  readonly relayApp: string;
+  /** Server StatefulSet (pods `<serverStatefulSet>-0` ...). @default '<name>-server' */
+  readonly serverStatefulSet: string;
+  /** Headless Service the relay resolves to find every server. @default '<name>-server-headless' */
+  readonly serverHeadlessService: string;
+  /** Server ConfigMap. @default '<name>-server-config' */
+  readonly serverConfigMap: string;
+  /** Server PodDisruptionBudget. @default '<name>-server-pdb' */
+  readonly serverPdb: string;
+  /** `app` label of the server pods. @default '<name>-server' */
+  readonly serverApp: string;
+  /** LoadBalancer viewers connect to (over all servers). @default '<name>-viewer-service' */
+  readonly viewerService: string;
+}
+
+/** Public ports of a RelayCluster's viewer Service. */
+export interface RelayClusterPorts {
+  /** RTMP play. @default the engine's RTMP port (1935) */
+  readonly rtmp?: number;
+  /** HTTP-FLV and HLS. @default the engine's HTTP port (8080) */
+  readonly http?: number;
+  /** HTTP API, only with `exposeApi`. @default the engine's API port (1985) */
+  readonly api?: number;
+}
+
+/** Props of {@link RelayCluster}. */
+export interface RelayClusterProps extends ServerConstructProps {
+  /** Object names. @default - derived from `name` (see RelayClusterNames) */
+  readonly names?: Partial<RelayClusterNames>;
+  /** Ports of the viewer Service. @default - the engine's ports */
+  readonly ports?: RelayClusterPorts;
+  /**
+   * Port of the publishers' Service (RTMP). Must differ from `ports.rtmp` when both Services share one load
+   * balancer (`sharedLoadBalancer`).
+   * @default the engine's RTMP port (1935)
+   */
+  readonly ingestPort?: number;
+  /** RTMP servers that every published stream is pushed to. @default 2 */
+  readonly servers?: number;
+  /** Ingest relay pods (publishers are spread over them by the relay Service). @default 1 */
+  readonly relayReplicas?: number;
+  /** Create a PodDisruptionBudget for the servers. @default true */
+  readonly pdb?: boolean;
+}
+
+/**
+ * The rtmp-k8s diagram: publisher → one RTMP relay → RTMP server 1, 2 … N → load balancer → viewers.
+ * The relay pushes every published stream to every server behind the servers' headless Service (the companion
+ * server re-resolves that name, so scaling the StatefulSet adds pushes without touching the publisher); viewers
+ * reach any server through one LoadBalancer on RTMP and HTTP-FLV/HLS.
+ */
+export class RelayCluster extends Construct {
+  public readonly name: string;
+  public readonly engine: IServerEngine;
+  public readonly names: RelayClusterNames;
+  public readonly exposeApi: boolean;
+  public readonly servers: number;
+  public readonly relayReplicas: number;
+  /** Where the relay pushes (the servers' headless Service, and each server). */
+  public readonly relayTargets: Upstream;
+  /** The ingest relay (Deployment, ConfigMap, container). */
+  public readonly relay: ServerWorkload;
+  /** The relay Deployment. */
+  public readonly relayDeployment: kplus.Deployment;
+  /** The publishers' Service. */
+  public readonly relayService: kplus.Service;
+  /** The RTMP servers (StatefulSet, headless Service, PDB). */
+  public readonly serverSet: ServerSet;
+  /** The server StatefulSet. */
+  public readonly serverStatefulSet: kplus.StatefulSet;
+  /** The servers' headless Service. */
+  public readonly serverHeadlessService: kplus.Service;
+  /** The viewers' LoadBalancer. */
+  public readonly viewerService: kplus.Service;
+
+  public constructor(scope: Construct, id: string, props: RelayClusterProps = {}) {
+    super(scope, id);
+    const owner = 'RelayCluster';
+    const common = resolveCommon(owner, props);
+    this.name = common.name;
+    this.engine = common.engine;
+    this.exposeApi = props.exposeApi ?? false;
+    this.servers = checkInteger(owner, 'servers', props.servers ?? 2, 1);
+    this.relayReplicas = checkInteger(owner, 'relayReplicas', props.relayReplicas ?? 1, 1);
+    const n = this.name;
+    this.names = resolveNames<RelayClusterNames>(owner, props.names, {
+      relayDeployment: `${n}-relay-deploy`,
+      relayConfigMap: `${n}-relay-config`,
+      relayService: `${n}-relay-service`,
+      relayApp: `${n}-relay`,
+      serverStatefulSet: `${n}-server`,
+      serverHeadlessService: `${n}-server-headless`,
+      serverConfigMap: `${n}-server-config`,
+      serverPdb: `${n}-server-pdb`,
+      serverApp: `${n}-server`,
+      viewerService: `${n}-viewer-service`,
+    });
+    const p = this.engine.ports;
+    const ingestPorts: PortSpec[] = [{ role: 'rtmp', prop: 'ingestPort', port: props.ingestPort ?? p.rtmp, targetPort: p.rtmp }];
+    const viewerPorts: PortSpec[] = [
+      { role: 'rtmp', port: props.ports?.rtmp ?? p.rtmp, targetPort: p.rtmp },
+      ...(this.exposeApi ? [{ role: 'api', port: props.ports?.api ?? p.api, targetPort: p.api }] : []),
+      { role: 'http', port: props.ports?.http ?? p.http, targetPort: p.http },
+    ];
+    checkPublicPorts(owner, [{ prop: 'ports', ports: ingestPorts }, { prop: 'ports', ports: viewerPorts }], props.sharedLoadBalancer !== undefined);
+
+    const setNames = {
+      statefulSet: this.names.serverStatefulSet,
+      headlessService: this.names.serverHeadlessService,
+      configMap: this.names.serverConfigMap,
+      pdb: this.names.serverPdb,
+      app: this.names.serverApp,
+    };
+    this.relayTargets = serverSetUpstream(setNames, this.servers, p.rtmp);
+    this.serverSet = new ServerSet(this, 'Servers', {
+      engine: this.engine,
+      wiring: { role: 'origin' },
+      names: setNames,
+      replicas: this.servers,
+      size: common.size,
+      pdb: props.pdb ?? true,
+    });
+    this.serverStatefulSet = this.serverSet.statefulSet;
+    this.serverHeadlessService = this.serverSet.headlessService;
+    this.viewerService = createService(this, 'ViewerService', {
+      name: this.names.viewerService,
+      app: this.names.serverApp,
+      ports: viewerPorts,
+      kind: 'public',
+    }, props);
+
+    this.relay = new ServerWorkload(this, 'Relay', {
+      engine: this.engine,
+      wiring: { role: 'relay', relayTargets: this.relayTargets },
+      name: this.names.relayDeployment,
+      configMapName: this.names.relayConfigMap,
+      app: this.names.relayApp,
+      replicas: this.relayReplicas,
+      size: common.size,
+    });
+    this.relayDeployment = this.relay.workload as kplus.Deployment;
+    this.relayService = createService(this, 'RelayService', {
+      name: this.names.relayService,
+      app: this.names.relayApp,
+      ports: ingestPorts,
+      kind: 'public',
+    }, props);
+  }
+}
