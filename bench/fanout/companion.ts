@@ -7,6 +7,13 @@ import { freePort, waitForPort } from '../../test/helpers/ports';
 import { Proc, start } from './procs';
 
 export const SERVER_BUNDLE = path.resolve(__dirname, '../../images/rtmp-server/dist/main.js');
+let bundle = SERVER_BUNDLE;
+
+/** Runs another build of the server (e.g. a work-in-progress bundle) instead of dist/main.js. */
+export function useServerBundle(file: string): void {
+  if (!fs.existsSync(file)) throw new Error(`--server-bundle ${file} does not exist`);
+  bundle = path.resolve(file);
+}
 
 /** Builds the server bundle when it is missing (or when asked), as `npm run server` does. */
 export function ensureServerBundle(rebuild: boolean): void {
@@ -37,9 +44,16 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-companion-'));
   const config = path.join(dir, 'rtmp-server.yaml');
   // HLS off: nginx-rtmp is not segmenting either, and HLS is a per-stream cost, not a per-player one.
-  fs.writeFileSync(config, `play:\n  mergeWriteMs: ${o.mergeWriteMs}\nhls:\n  enabled: false\nlog:\n  level: warn\n`);
+  // No readiness grace or drain on SIGTERM: the bench closes its players first and wants a prompt exit
+  // (and a complete --cpu-prof file).
+  fs.writeFileSync(config, [
+    'play:', `  mergeWriteMs: ${o.mergeWriteMs}`,
+    'hls:', '  enabled: false',
+    'lifecycle:', '  readinessGraceSeconds: 0', '  drainSeconds: 1',
+    'log:', '  level: warn', '',
+  ].join('\n'));
   const args = [
-    ...(o.nodeArgs ?? []), SERVER_BUNDLE,
+    ...(o.nodeArgs ?? []), bundle,
     '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--api-port', String(apiPort),
     '--hls-dir', path.join(dir, 'hls'), '--config', config,
     ...(o.origin ? ['--mode', 'edge', '--origin', o.origin] : []),

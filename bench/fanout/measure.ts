@@ -6,7 +6,7 @@ import { JoinTiming } from './client/protocol';
 import { apiGet } from './companion';
 import { Media } from './media';
 import { PeerSpec, RunningPeer, startPeer, stopPeer } from './peers';
-import { cpuMs, rssBytes } from './procs';
+import { cpuMs, rssBytes, writtenBytes } from './procs';
 
 export interface CaseOptions {
   readonly windowSec: number;
@@ -39,6 +39,8 @@ export interface CaseResult {
   readonly mergeWriteMs: number | null;
   readonly players: number;
   readonly slowPlayers: number;
+  /** The publisher's output over the window (Mbit/s): the rate players are held to. */
+  readonly publisherMbps: number;
   readonly playingAfterRamp: number;
   readonly rampMs: number;
   readonly windowSec: number;
@@ -65,7 +67,7 @@ export interface CaseResult {
   readonly join: JoinSummary;
   /** Edge runs: connections on the origin's RTMP port (publisher + upstream pulls) and its API's count of players. */
   readonly origin?: { rtmpConnections: number; apiPlayers: number | null; cpuPct: number };
-  /** Counters from the measured server's /metrics that name drops, slow players or closes. */
+  /** Counters from the measured server's /metrics about drops, slow players, closes and upstream pulls. */
   readonly metrics?: Record<string, number>;
   readonly errors: string[];
   /** This case's CPU-ms per player-second over nginx-rtmp's at the same player count (filled by run.ts). */
@@ -118,7 +120,7 @@ async function dropCounters(apiPort: number): Promise<Record<string, number> | u
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?)\s+([-\d.eE+]+)$/.exec(line.trim());
-    if (m && /drop|slow|clos|kick|queue/i.test(m[1])) out[m[1]] = Number(m[2]);
+    if (m && /drop|slow|clos|kick|queue|upstream/i.test(m[1])) out[m[1]] = Number(m[2]);
   }
   return out;
 }
@@ -154,6 +156,7 @@ export async function runCase(spec: PeerSpec, players: number, media: Media, o: 
     const originCpu0 = peer.origin ? cpuMs(peer.origin.proc.pid) : 0;
     const c0 = cpuMs(pid);
     const cc0 = cpuMs(client.proc.pid);
+    const w0 = writtenBytes(peer.publisher.pid);
     const t0 = performance.now();
     await client.request({ cmd: 'mark' }, 'marked', 5000);
     const rssSamples: number[] = [];
@@ -166,11 +169,15 @@ export async function runCase(spec: PeerSpec, players: number, media: Media, o: 
     const col = await client.request({ cmd: 'collect' }, 'collected', 10000);
     const c1 = cpuMs(pid);
     const cc1 = cpuMs(client.proc.pid);
+    const w1 = writtenBytes(peer.publisher.pid);
     const wallSec = (performance.now() - t0) / 1000;
     const originCpuPct = peer.origin ? (cpuMs(peer.origin.proc.pid) - originCpu0) / wallSec / 10 : 0;
     const rss = rssBytes(pid);
 
-    const expected = media.byteRate * (col.windowMs / 1000);
+    // What the publisher really sent in the window is what a keeping-up player should get (the file's
+    // average rate is the fallback); both are reported.
+    const publisherByteRate = (w1 - w0) / wallSec;
+    const expected = (publisherByteRate > media.byteRate / 2 ? publisherByteRate : media.byteRate) * (col.windowMs / 1000);
     const normal = col.deltas.filter((_, i) => !col.slow[i]);
     const slowDeltas = col.deltas.filter((_, i) => col.slow[i]);
     const metrics = peer.apiPort ? await dropCounters(peer.apiPort) : undefined;
@@ -186,7 +193,7 @@ export async function runCase(spec: PeerSpec, players: number, media: Media, o: 
 
     return {
       peer: spec.id, server: spec.server, proto: spec.proto, mergeWriteMs: spec.mergeWriteMs ?? null,
-      players, slowPlayers: slowDeltas.length,
+      players, slowPlayers: slowDeltas.length, publisherMbps: (publisherByteRate * 8) / 1e6,
       playingAfterRamp: ramped.playing, rampMs: Math.round(ramped.ms), windowSec: wallSec,
       keepUpShare: normal.length ? normal.filter((d) => d >= 0.95 * expected).length / normal.length : 0,
       receivedMedian: (quantile(normal, 0.5) ?? 0) / expected,
@@ -203,7 +210,7 @@ export async function runCase(spec: PeerSpec, players: number, media: Media, o: 
       clientCpuPct: (cc1 - cc0) / wallSec / 10,
       join: summariseJoin(joined.timings),
       origin, metrics,
-      errors: [...new Set([...ramped.errors, ...col.errors])],
+      errors: [...new Set([...ramped.errors, ...col.errors, ...joined.timings.filter((t) => t.error).map((t) => `joiner: ${t.error}`)])],
     };
   } finally {
     if (client) await client.stop();

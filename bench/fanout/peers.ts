@@ -71,6 +71,6 @@ export async function startPeer(spec: PeerSpec, media: Media, cpu: number | unde
 /** Ends the peer's processes by PID. */
 export async function stopPeer(p: RunningPeer): Promise<void> {
   await p.publisher.stop(1000);
-  await p.server.stop(3000);
+  await p.server.stop(10000); // room to write a --cpu-prof file
   if (p.origin) await p.origin.proc.stop(3000);
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureServerBundle } from './companion';
+import { ensureServerBundle, useServerBundle } from './companion';
 import { CaseOptions, CaseResult, runCase } from './measure';
 import { benchMedia } from './media';
 import { ensureNginx, nginxVersion } from './nginx';
@@ -28,7 +28,8 @@ const USAGE = `npm run bench -- [options]
   --out bench/results           where fanout.json, fanout.svg and sizing.md go ('' = write nothing)
   --max-minutes 30              no new case starts after this
   --server-cpu 0 --client-cpu 1 cores for taskset (-1 = no pinning)
-  --rebuild                     rebuild the server bundle first`;
+  --rebuild                     rebuild the server bundle first
+  --server-bundle FILE          run this server bundle instead of images/rtmp-server/dist/main.js`;
 
 const { values: a } = parseArgs({
   options: {
@@ -45,6 +46,7 @@ const { values: a } = parseArgs({
     'server-cpu': { type: 'string', default: '0' },
     'client-cpu': { type: 'string', default: '1' },
     rebuild: { type: 'boolean', default: false },
+    'server-bundle': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -73,7 +75,8 @@ async function main(): Promise<void> {
 
   const media = benchMedia();
   if (peers.some((p) => p.server === 'nginx')) ensureNginx();
-  if (peers.some((p) => p.server !== 'nginx')) ensureServerBundle(a.rebuild!);
+  if (a['server-bundle']) useServerBundle(a['server-bundle']);
+  else if (peers.some((p) => p.server !== 'nginx')) ensureServerBundle(a.rebuild!);
   console.log(`media: ${media.description}`);
   console.log('nginx-rtmp has no HTTP-FLV: it is the RTMP reference; FLV ratios are to its RTMP figure.');
   console.log(`server on core ${a['server-cpu']}, load client on core ${a['client-cpu']}, ${os.cpus().length} cores: ${os.cpus()[0]?.model}\n`);
@@ -88,7 +91,8 @@ async function main(): Promise<void> {
       console.log(`${spec.id.padEnd(16)} ${String(n).padStart(5)} players${o.slowFraction ? ' (5% slow)' : ''}: ` +
         `${r.cpuMsPerPlayerSec.toFixed(3)} CPU-ms/player-s, keep-up ${(r.keepUpShare * 100).toFixed(1)}% ` +
         `(received median ${(r.receivedMedian * 100).toFixed(0)}%, p5 ${(r.receivedP5 * 100).toFixed(0)}%), server CPU ${r.serverCpuPct.toFixed(0)}%, ` +
-        `RSS ${r.rssPerPlayerKB.toFixed(1)} KB/player, first frame ${r.join.firstFrameMedianMs?.toFixed(0) ?? '–'} ms, client CPU ${r.clientCpuPct.toFixed(0)}%`);
+        `RSS ${r.rssPerPlayerKB.toFixed(1)} KB/player, first frame ${r.join.firstFrameMedianMs?.toFixed(0) ?? '–'} ms, client CPU ${r.clientCpuPct.toFixed(0)}%` +
+        (r.errors.length ? `\n    errors: ${r.errors.slice(0, 5).join(' | ')}` : ''));
     } catch (e) {
       const error = (e as Error).message;
       failures.push({ peer: spec.id, players: n, error });
@@ -140,9 +144,8 @@ async function profileRun(id: string, n: number, base: CaseOptions, media: Retur
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-prof-'));
   await runCase(spec, n, media, { ...base, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  // The measured process is the last to exit in an edge run (edge before origin), so take the newest profile
-  // of the measured role: with one server it is the only file.
-  const file = files.map((f) => path.join(dir, f)).sort()[0];
+  // Only the measured server (origin, or the edge in an edge run) gets --cpu-prof: one file.
+  const file = files.map((f) => path.join(dir, f))[0];
   if (!file) throw new Error('no .cpuprofile written (did the server exit cleanly on SIGTERM?)');
   const kept = path.resolve(__dirname, '../results/tmp');
   fs.mkdirSync(kept, { recursive: true });

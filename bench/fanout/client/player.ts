@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
  * One receive buffer for every socket in the process (`onread`): the parsers look at the bytes in place
  * and keep only a few counters, so reading costs no allocation per read.
  */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** Burst a throttled player may run ahead of its rate (bytes), so it starts like a real player with a buffer. */
 const SLOW_BURST_BYTES = 256 * 1024;
