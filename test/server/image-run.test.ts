@@ -48,7 +48,7 @@ describe('image (Dockerfile final stage, run in bubblewrap)', () => {
       // Ports from the OS (tests run side by side); everything else as the image defaults it.
       sb = makeSandbox([
         `rtmp:\n  port: ${ports.rtmp}`, `http:\n  port: ${ports.http}`, `api:\n  port: ${ports.api}`,
-        'hls:\n  fragmentSeconds: 1\n  windowSeconds: 4', 'lifecycle:\n  readinessGraceSeconds: 1\n  drainSeconds: 5',
+        'hls:\n  fragmentSeconds: 1\n  windowSeconds: 4', 'lifecycle:\n  readinessGraceSeconds: 2\n  drainSeconds: 5',
       ].join('\n') + '\n', spec);
       server = runImage(sb);
       await Promise.race([
@@ -108,7 +108,14 @@ describe('image (Dockerfile final stage, run in bubblewrap)', () => {
 
     test('SIGTERM to the entrypoint process (docker stop): readiness 503 at once, then exit 0', async () => {
       process.kill(server.serverPid(), 'SIGTERM');
-      expect((await api('/readyz')).status).toBe(503);
+      // The signal is handled on a later event-loop turn: poll (bounded), then check we are still in the grace.
+      let status = 0;
+      for (let i = 0; i < 40 && status !== 503; i++) {
+        status = (await api('/readyz')).status;
+        if (status !== 503) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(status).toBe(503);
+      expect(server.output()).not.toContain('"event":"drain-start"');
       expect(await server.exited).toBe(0);
       expect(server.output()).toMatch(/"event":"exit"/);
     });

@@ -42,10 +42,12 @@ async function withLiveServer(lifecycle: string, body: (live: Live) => Promise<v
 
 describe('graceful shutdown', () => {
   test('SIGTERM: 503 at once, accepting during the grace, refused after it, the player keeps receiving, exit 0', async () => {
-    await withLiveServer('  readinessGraceSeconds: 2\n  drainSeconds: 60', async ({ server, pub, player, exited }) => {
+    await withLiveServer('  readinessGraceSeconds: 3\n  drainSeconds: 60', async ({ server, pub, player, exited }) => {
       server.proc.kill('SIGTERM');
-      expect((await fetch(server.apiUrl('/readyz'))).status).toBe(503);
-      expect(await connects(server.rtmpPort)).toBe(true); // still inside the 2 s grace
+      // The signal is handled on a later event-loop turn: poll (bounded) for the 503.
+      await until(async () => (await fetch(server.apiUrl('/readyz'))).status === 503, 40, 25);
+      expect(await connects(server.rtmpPort)).toBe(true); // still inside the 3 s grace
+      expect(events(server)).not.toContain('drain-start');
       await until(() => events(server).includes('drain-start'), 50);
       expect(await connects(server.rtmpPort)).toBe(false);
       expect(await connects(server.httpPort)).toBe(false);
