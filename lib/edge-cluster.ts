@@ -21,6 +21,8 @@ export interface EdgeClusterNames extends EdgeNames {
   readonly httpService: string;
   /** `app` label of the origin pods. @default '<name>-origin' */
   readonly originApp: string;
+  /** Origin's nginx ConfigMap (default.conf: caching and CORS headers for HLS). @default '<name>-origin-nginx-config' */
+  readonly originNginxConfigMap: string;
 }
 
 /** Public ports of an EdgeCluster. */
@@ -108,9 +110,10 @@ export class EdgeCluster extends Construct {
       originService: `${n}-origin-service`,
       httpService: `${n}-http-service`,
       originApp: `${n}-origin`,
+      originNginxConfigMap: `${n}-origin-nginx-config`,
       ...defaultEdgeNames(n),
     });
-    const nginx = resolveNginx(owner, props, this.engine);
+    const nginx = resolveNginx(owner, props, this.engine, this.names.originNginxConfigMap);
     const p = this.engine.ports;
     const httpPorts: PortSpec[] = [
       { role: 'hls', port: props.ports?.hls ?? NGINX_PORT, targetPort: NGINX_PORT },

@@ -12,6 +12,8 @@ export interface OriginWithNginxNames {
   readonly configMap: string;
   /** `app` label of the origin pods. @default '<name>' */
   readonly app: string;
+  /** nginx ConfigMap (default.conf: caching and CORS headers for HLS). @default '<name>-nginx-config' */
+  readonly nginxConfigMap: string;
 }
 
 /** Public ports of an OriginWithNginx's Service. */
@@ -44,7 +46,13 @@ export class OriginWithNginx extends StandaloneOrigin {
   public constructor(scope: Construct, id: string, props: OriginWithNginxProps = {}) {
     super(scope, id, props, {
       owner: 'OriginWithNginx',
-      defaultNames: (n) => ({ deployment: `${n}-deploy`, service: `${n}-origin-service`, configMap: `${n}-origin-config`, app: n }),
+      defaultNames: (n) => ({
+        deployment: `${n}-deploy`,
+        service: `${n}-origin-service`,
+        configMap: `${n}-origin-config`,
+        app: n,
+        nginxConfigMap: `${n}-nginx-config`,
+      }),
       nginx: props,
     });
   }

@@ -51,7 +51,7 @@ export function resolveCommon(owner: string, props: ServerConstructProps): Resol
 }
 
 /** Resolves and checks the nginx props; nginx shares the pod's network with the server, so their ports must differ. */
-export function resolveNginx(owner: string, props: NginxProps, engine: IServerEngine): NginxSidecarOptions {
+export function resolveNginx(owner: string, props: NginxProps, engine: IServerEngine, configMapName: string): NginxSidecarOptions {
   checkDistinctPorts(owner, [
     ['engine rtmp port', engine.ports.rtmp],
     ['engine http port', engine.ports.http],
@@ -60,7 +60,7 @@ export function resolveNginx(owner: string, props: NginxProps, engine: IServerEn
   ]);
   const image = props.nginxImage ?? DEFAULT_NGINX_IMAGE;
   if (!image) throw new Error(`${owner} 'nginxImage' must be a non-empty image reference, got ""`);
-  return { image, size: resolveSize(owner, 'nginxResources', props.nginxResources, NGINX_SIZE), seedSize: SEED_SIZE };
+  return { configMapName, image, size: resolveSize(owner, 'nginxResources', props.nginxResources, NGINX_SIZE), seedSize: SEED_SIZE };
 }
 
 /** Fills a construct's names from their defaults and checks each (errors name `names.<key>`). */

@@ -2,12 +2,14 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, ServerWiring } from '../engines/engine';
-import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
-import { nginxContainer } from './nginx';
+import { CONFIG_HASH_ANNOTATION, configHash, NGINX_CONFIG_HASH_ANNOTATION } from './config-hash';
+import { NGINX_DEFAULT_CONF, nginxContainer } from './nginx';
 import { ResolvedContainerSize } from './resources';
 
 /** nginx sidecar settings of a server pod. */
 export interface NginxSidecarOptions {
+  /** Name of the nginx ConfigMap. */
+  readonly configMapName: string;
   /** nginx image. */
   readonly image: string;
   /** nginx CPU and memory. */
@@ -56,6 +58,8 @@ export class ServerWorkload extends Construct {
   public readonly server: kplus.Container;
   /** The nginx container, when there is one. */
   public readonly nginx?: kplus.Container;
+  /** nginx's ConfigMap (default.conf), when there is nginx. */
+  public readonly nginxConfigMap?: kplus.ConfigMap;
 
   public constructor(scope: Construct, id: string, options: ServerWorkloadOptions) {
     super(scope, id);
@@ -108,9 +112,15 @@ export class ServerWorkload extends Construct {
       engine.serverContainer({ config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size }),
     );
     if (options.nginx) {
+      this.nginxConfigMap = new kplus.ConfigMap(this, 'NginxConfig', {
+        metadata: { name: options.nginx.configMapName, labels: { app: options.app } },
+        data: { 'default.conf': NGINX_DEFAULT_CONF },
+      });
+      this.workload.podMetadata.addAnnotation(NGINX_CONFIG_HASH_ANNOTATION, configHash(NGINX_DEFAULT_CONF));
       this.workload.addInitContainer(engine.seedContainer(this.cacheVolume, options.nginx.seedSize));
       this.nginx = this.workload.addContainer(nginxContainer({
         html: this.cacheVolume,
+        config: kplus.Volume.fromConfigMap(this, 'NginxConfigVolume', this.nginxConfigMap, { name: 'nginx-config' }),
         cache: kplus.Volume.fromEmptyDir(this, 'NginxCache', 'nginx-cache'),
         run: kplus.Volume.fromEmptyDir(this, 'NginxRun', 'nginx-run'),
         image: options.nginx.image,

@@ -12,6 +12,8 @@ export interface StandaloneOriginNames {
   readonly service: string;
   readonly configMap: string;
   readonly app: string;
+  /** Only used with nginx. */
+  readonly nginxConfigMap?: string;
 }
 
 /** Public ports of a one-origin topology (`hls` only with nginx, `api` only with `exposeApi`). */
@@ -67,7 +69,7 @@ export abstract class StandaloneOrigin extends Construct {
     this.engine = common.engine;
     this.exposeApi = props.exposeApi ?? false;
     this.names = resolveNames(owner, props.names, layout.defaultNames(this.name));
-    const nginx = layout.nginx ? resolveNginx(owner, layout.nginx, this.engine) : undefined;
+    const nginx = layout.nginx ? resolveNginx(owner, layout.nginx, this.engine, this.names.nginxConfigMap ?? `${this.name}-nginx-config`) : undefined;
     const p = this.engine.ports;
     const ports: PortSpec[] = [
       ...(nginx ? [{ role: 'hls', port: props.ports?.hls ?? NGINX_PORT, targetPort: NGINX_PORT }] : []),
