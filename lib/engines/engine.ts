@@ -20,11 +20,11 @@ export interface Upstream {
 export interface ServerWiring {
   /** Role of the server. */
   readonly role: ServerRole;
-  /** Edge: where to pull from and forward publishes to. */
+  /** Edge: where to pull from and forward publishes to. @default - none (required for an edge) */
   readonly origins?: Upstream;
-  /** Relay: every server each published stream is pushed to. */
+  /** Relay: every server each published stream is pushed to. @default - none (required for a relay) */
   readonly relayTargets?: Upstream;
-  /** Origin cluster: the other origins (including this one) to ask which origin holds a stream. */
+  /** Origin cluster: the origins (this one included) to ask which origin holds a stream. @default - no cluster */
   readonly clusterPeers?: Upstream;
 }
 

@@ -7,7 +7,7 @@ export interface SrsDirective {
   readonly name: string;
   /** Arguments, e.g. `['1935']` or `['__defaultVhost__']` for a block. */
   readonly args: readonly string[];
-  /** Child directives: present for a block (`name args { ... }`), absent for a leaf (`name args;`). */
+  /** Child directives: present for a block (`name args { ... }`), absent for a leaf (`name args;`). @default - a leaf */
   readonly block?: readonly SrsDirective[];
 }
 

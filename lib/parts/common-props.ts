@@ -36,8 +36,11 @@ export interface NginxProps {
 
 /** The resolved common props. */
 export interface ResolvedCommon {
+  /** Name prefix. */
   readonly name: string;
+  /** Server engine. */
   readonly engine: IServerEngine;
+  /** Server container size. */
   readonly size: ResolvedContainerSize;
 }
 

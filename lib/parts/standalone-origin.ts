@@ -6,21 +6,29 @@ import { NGINX_PORT } from './nginx';
 import { ServerWorkload } from './server-workload';
 import { checkPublicPorts, createService, PortSpec } from './services';
 
-/** Object names of a one-origin topology. */
+/** Object names of a one-origin topology (each concrete construct documents its defaults). */
 export interface StandaloneOriginNames {
+  /** Origin Deployment. */
   readonly deployment: string;
+  /** Public Service. */
   readonly service: string;
+  /** Server ConfigMap. */
   readonly configMap: string;
+  /** `app` label of the origin pods. */
   readonly app: string;
-  /** Only used with nginx. */
+  /** nginx ConfigMap, used only with nginx. @default '<name>-nginx-config' */
   readonly nginxConfigMap?: string;
 }
 
-/** Public ports of a one-origin topology (`hls` only with nginx, `api` only with `exposeApi`). */
+/** Public ports of a one-origin topology. */
 export interface StandaloneOriginPorts {
+  /** nginx, only with nginx. @default 80 */
   readonly hls?: number;
+  /** RTMP. @default the engine's RTMP port */
   readonly rtmp?: number;
+  /** HTTP-FLV/HLS. @default the engine's HTTP port */
   readonly http?: number;
+  /** API, only with `exposeApi`. @default the engine's API port */
   readonly api?: number;
 }
 
@@ -30,7 +38,7 @@ export interface StandaloneOriginLayout {
   readonly owner: string;
   /** Default names from the `name` prefix. */
   readonly defaultNames: (name: string) => StandaloneOriginNames;
-  /** The nginx props when the origin pod has the nginx sidecar. */
+  /** The nginx props when the origin pod has the nginx sidecar. @default - no nginx */
   readonly nginx?: NginxProps;
 }
 
