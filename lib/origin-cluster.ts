@@ -122,6 +122,7 @@ export class OriginCluster extends Construct {
     this.edges = new EdgePool(this, 'Edges', {
       engine: this.engine,
       origins: this.originUpstream,
+      peers: this.peerUpstream,
       names: this.names,
       replicas: this.edgeReplicas,
       size: common.size,

@@ -24,7 +24,7 @@ export interface ServerWiring {
   readonly origins?: Upstream;
   /** Relay: every server each published stream is pushed to. @default - none (required for a relay) */
   readonly relayTargets?: Upstream;
-  /** Origin cluster: the origins (this one included) to ask which origin holds a stream. @default - no cluster */
+  /** Origin cluster: the origins' APIs (an origin's own included) to ask which origin holds a stream; given to origins and edges. @default - no cluster */
   readonly clusterPeers?: Upstream;
 }
 

@@ -38,6 +38,8 @@ export interface EdgePoolOptions {
   readonly engine: IServerEngine;
   /** Where edges pull from and forward publishes to. */
   readonly origins: Upstream;
+  /** Origin-cluster APIs the edges ask which origin holds a stream. @default - no origin cluster */
+  readonly peers?: Upstream;
   /** Object names (other names may be present; only the edge ones are used). */
   readonly names: EdgeNames;
   /** Edge pod count. */
@@ -71,7 +73,7 @@ export class EdgePool extends Construct {
     const { names } = options;
     this.servers = new ServerWorkload(this, 'Edge', {
       engine: options.engine,
-      wiring: { role: 'edge', origins: options.origins },
+      wiring: { role: 'edge', origins: options.origins, clusterPeers: options.peers },
       name: names.edgeDeployment,
       configMapName: names.edgeConfigMap,
       app: names.edgeApp,

@@ -346,6 +346,8 @@ describe('OriginCluster', () => {
     const edge = companionConfig(objects, 'rtmp-edge-config');
     expect(edge.mode).toBe('edge');
     expect(edge.edge.origins).toEqual(['rtmp-origin-headless:1935']);
+    // Edges ask the origins' APIs which origin holds a stream.
+    expect(edge.cluster.peers).toEqual(['rtmp-origin-headless:1985']);
     const headless = find(objects, 'Service', 'rtmp-origin-headless');
     expect(headless.spec.clusterIP).toBe('None');
     expect(headless.spec.ports.map((p: any) => p.port)).toEqual(expect.arrayContaining([1935, 1985]));
