@@ -96,10 +96,21 @@ test('HTTP-FLV plays through mpegts.js: the video advances', async () => {
 
 test.each(['hls', 'flv'])('a stream that is not live says so (%s), over the video instead of a spinner', async (protocol) => {
   await page.goto(playerUrl({ app: 'live', stream: 'not-published', protocol }));
-  const v = await waitForView(page, 'error', (x) => x.state === 'error', 30_000, diagnostics);
+  const v = await waitForView(page, 'offline', (x) => x.state === 'offline', 30_000, diagnostics);
   expect(v.status).toMatch(/^Stream live\/not-published is not live \(/);
   expect(v.overlay).toBe(v.status);
   expect(v.currentTime).toBe(0);
+});
+
+test('a page opened before the publisher starts plays once it does, without a reload', async () => {
+  await page.goto(playerUrl({ app: 'live', stream: 'late', protocol: 'flv' }));
+  await waitForView(page, 'offline', (v) => v.state === 'offline', 30_000, diagnostics);
+  const late = publish(server.rtmpUrl('live', 'late'), 60);
+  try {
+    await expectPlaying(/^Playing live\/late over HTTP-FLV/);
+  } finally {
+    await late.stop();
+  }
 });
 
 test('the live list shows the published stream and plays it on click', async () => {

@@ -8,7 +8,7 @@ interface ApiStream {
   readonly app: string;
   /** SRS counts the publisher among the clients. */
   readonly clients?: number;
-  /** Players only (our server adds it; SRS does not). */
+  /** Connected players only (our server adds it; SRS does not). HLS readers are not connections. */
   readonly players?: number;
   readonly publish?: { readonly active?: boolean };
   readonly video?: { readonly codec?: string; readonly width?: number; readonly height?: number } | null;
@@ -101,7 +101,7 @@ function describe(s: ApiStream): string {
   const parts: string[] = [];
   if (s.video) parts.push([s.video.codec, s.video.width && s.video.height ? `${s.video.width}×${s.video.height}` : ''].filter(Boolean).join(' '));
   if (s.audio?.codec) parts.push(s.audio.codec);
-  const viewers = s.players ?? (typeof s.clients === 'number' ? Math.max(0, s.clients - 1) : undefined);
-  if (viewers !== undefined) parts.push(`${viewers} ${viewers === 1 ? 'viewer' : 'viewers'}`);
+  const players = s.players ?? (typeof s.clients === 'number' ? Math.max(0, s.clients - 1) : undefined);
+  if (players !== undefined) parts.push(`${players} ${players === 1 ? 'player' : 'players'} connected`);
   return parts.filter(Boolean).join(' · ');
 }

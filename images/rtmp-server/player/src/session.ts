@@ -1,9 +1,11 @@
-// One viewer's playback: starts the engine for the chosen protocol, turns engine and <video> events into
-// the status line, gives up on a silent stream after a while, and retries failed or ended streams so the
-// page starts playing by itself once the publisher (re)starts.
+// One viewer's playback: starts the engine for the chosen protocol and turns engine, <video> and API
+// evidence into the status line. Until the first frame the session watches the clock and the server's
+// stream list: a stream the server does not list is reported "not live" at once while the connection
+// stays open (servers hold HTTP-FLV players until a publisher arrives, so it starts playing by itself);
+// a listed stream that sends nothing for a while, a failed engine or an ended stream is retried later.
 import type { Failure, Playback, StartPlayback } from './playback';
 import type { Protocol } from './settings';
-import type { StatusLine } from './status';
+import type { PlayState, StatusLine } from './status';
 
 export interface Target {
   readonly app: string;
@@ -19,7 +21,11 @@ const ENGINES: Record<Protocol, () => Promise<StartPlayback>> = {
 };
 const PROTOCOL_NAMES: Record<Protocol, string> = { hls: 'HLS', flv: 'HTTP-FLV' };
 
-/** How long to wait for the first frame before calling the stream silent. */
+/** How often the first-frame watch looks at the clock and the stream list. */
+const WATCH_MS = 1_000;
+/** The stream list may lag a fresh publish by a poll; wait this long before believing "not listed". */
+const NOT_LISTED_GRACE_MS = 2_000;
+/** How long a stream the server lists may stay silent before the session reconnects. */
 const FIRST_FRAME_TIMEOUT_MS = 15_000;
 const RETRY_DELAY_MS = 5_000;
 
@@ -29,19 +35,20 @@ export class PlaybackSession {
   /** Bumped on every play/stop, so late callbacks from an older attempt are ignored. */
   private generation = 0;
   private timer?: ReturnType<typeof setTimeout>;
+  private startedAt = 0;
+  private firstFrame = false;
 
   /**
-   * @param isLive what the server's stream list says about a stream (undefined when the API is unreachable),
-   *   used to explain failures that carry no HTTP status.
+   * @param isLive what the server's stream list says about a stream (undefined when the API is unreachable).
    */
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly status: StatusLine,
     private readonly isLive: (app: string, stream: string) => boolean | undefined,
   ) {
-    video.addEventListener('playing', () => this.onVideo('playing'));
-    video.addEventListener('waiting', () => this.onVideo('buffering'));
-    video.addEventListener('ended', () => this.current(this.generation) && this.ended());
+    video.addEventListener('playing', () => this.onPlaying());
+    video.addEventListener('waiting', () => this.onWaiting());
+    video.addEventListener('ended', () => this.playback && this.ended());
   }
 
   play(target: Target): void {
@@ -58,8 +65,7 @@ export class PlaybackSession {
   }
 
   private async start(target: Target, gen: number): Promise<void> {
-    const name = `${target.app}/${target.stream}`;
-    this.status.set('connecting', `Connecting to ${name} over ${PROTOCOL_NAMES[target.protocol]}…`);
+    this.status.set('connecting', `Connecting to ${nameOf(target)} over ${PROTOCOL_NAMES[target.protocol]}…`);
     let startPlayback: StartPlayback;
     try {
       startPlayback = await ENGINES[target.protocol]();
@@ -68,7 +74,7 @@ export class PlaybackSession {
       return;
     }
     if (!this.current(gen)) return;
-    // Engine callbacks are deferred a tick: the engine is torn down on failure, never from inside its own handler.
+    // Engine callbacks are deferred a tick: an engine is torn down on failure, never inside its own handler.
     const later = (fn: () => void) => setTimeout(() => this.current(gen) && fn(), 0);
     try {
       this.playback = startPlayback(this.video, target.url, {
@@ -79,41 +85,68 @@ export class PlaybackSession {
       this.fail({ detail: (e as Error).message });
       return;
     }
+    this.startedAt = Date.now();
+    this.firstFrame = false;
     // Muted autoplay is allowed everywhere; the viewer unmutes with the controls.
     this.video.play()?.catch(() => undefined);
-    this.schedule(FIRST_FRAME_TIMEOUT_MS, () => this.status.state === 'connecting'
-      && this.fail({ detail: `no media after ${FIRST_FRAME_TIMEOUT_MS / 1000} s` }));
+    this.schedule(WATCH_MS, () => this.watchFirstFrame());
   }
 
-  private onVideo(state: 'playing' | 'buffering'): void {
-    const t = this.target;
-    if (!t || !this.playback || this.status.state === 'error' || this.status.state === 'ended') return;
-    const name = `${t.app}/${t.stream}`;
-    if (state === 'playing') {
-      this.clearTimer();
-      this.status.set('playing', `Playing ${name} over ${PROTOCOL_NAMES[t.protocol]} (${this.playback.engine}).`);
-    } else {
-      this.status.set('buffering', `Buffering ${name}…`);
+  /** Until the first frame: report "not live" from the stream list, reconnect a silent listed stream. */
+  private watchFirstFrame(): void {
+    const t = this.target!;
+    if (this.firstFrame || !this.playback) return;
+    const elapsed = Date.now() - this.startedAt;
+    const listed = this.isLive(t.app, t.stream);
+    if (listed === false && elapsed >= NOT_LISTED_GRACE_MS) {
+      this.show('offline', `Stream ${nameOf(t)} is not live (the server does not list it). Waiting for it to start…`);
+    } else if (elapsed >= FIRST_FRAME_TIMEOUT_MS && listed !== false) {
+      this.fail({ detail: `no media after ${FIRST_FRAME_TIMEOUT_MS / 1000} s` });
+      return;
+    } else if (listed === true && this.status.state === 'offline') {
+      this.show('connecting', `Stream ${nameOf(t)} is live; waiting for the first frame…`);
     }
+    this.schedule(WATCH_MS, () => this.watchFirstFrame());
+  }
+
+  private onPlaying(): void {
+    const t = this.target;
+    if (!t || !this.playback) return;
+    this.firstFrame = true;
+    this.clearTimer();
+    this.show('playing', `Playing ${nameOf(t)} over ${PROTOCOL_NAMES[t.protocol]} (${this.playback.engine}).`);
+  }
+
+  private onWaiting(): void {
+    const t = this.target;
+    // Before the first frame "waiting" says nothing new; the first-frame watch owns the status then.
+    if (!t || !this.playback || !this.firstFrame) return;
+    this.show('buffering', `Buffering ${nameOf(t)}…`);
   }
 
   private fail(f: Failure): void {
     const t = this.target!;
     this.teardown();
-    this.status.set('error', `${describeFailure(t, f, this.isLive(t.app, t.stream))} Retrying in ${RETRY_DELAY_MS / 1000} s.`);
+    const { state, text } = describeFailure(nameOf(t), f, this.isLive(t.app, t.stream));
+    this.status.set(state, `${text} Retrying in ${RETRY_DELAY_MS / 1000} s.`);
     this.retryLater();
   }
 
   private ended(): void {
     const t = this.target!;
     this.teardown();
-    this.status.set('ended', `Stream ${t.app}/${t.stream} ended. Retrying in ${RETRY_DELAY_MS / 1000} s.`);
+    this.status.set('ended', `Stream ${nameOf(t)} ended. Retrying in ${RETRY_DELAY_MS / 1000} s.`);
     this.retryLater();
   }
 
   private retryLater(): void {
     const t = this.target!;
     this.schedule(RETRY_DELAY_MS, () => this.play(t));
+  }
+
+  /** Sets the status unless it already says exactly that (the live region would repeat it). */
+  private show(state: PlayState, text: string): void {
+    if (this.status.state !== state || this.status.text !== text) this.status.set(state, text);
   }
 
   private current(gen: number): boolean {
@@ -138,11 +171,14 @@ export class PlaybackSession {
   }
 }
 
-/** A sentence for the status line: "stream live/foo is not live (HTTP 404)." and the like. */
-export function describeFailure(t: Target, f: Failure, listedLive: boolean | undefined): string {
-  const name = `${t.app}/${t.stream}`;
-  if (f.httpStatus === 404) return `Stream ${name} is not live (HTTP 404).`;
-  if (f.httpStatus) return `Cannot play ${name}: the server answered HTTP ${f.httpStatus}.`;
-  if (listedLive === false) return `Stream ${name} is not live (${f.detail}; the server does not list it).`;
-  return `Cannot play ${name}: ${f.detail}.`;
+function nameOf(t: Target): string {
+  return `${t.app}/${t.stream}`;
+}
+
+/** A state and a sentence for a failed attempt: "Stream live/foo is not live (HTTP 404)." and the like. */
+export function describeFailure(name: string, f: Failure, listed: boolean | undefined): { state: PlayState; text: string } {
+  if (f.httpStatus === 404) return { state: 'offline', text: `Stream ${name} is not live (HTTP 404).` };
+  if (f.httpStatus) return { state: 'error', text: `Cannot play ${name}: the server answered HTTP ${f.httpStatus}.` };
+  if (listed === false) return { state: 'offline', text: `Stream ${name} is not live (the server does not list it; ${f.detail}).` };
+  return { state: 'error', text: `Cannot play ${name}: ${f.detail}.` };
 }

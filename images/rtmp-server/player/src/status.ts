@@ -1,7 +1,8 @@
 // The one-line status under the video, mirrored as a message over the video while nothing plays, so a
 // stream that is not live reads as a sentence instead of an endless spinner.
 
-export type PlayState = 'idle' | 'connecting' | 'playing' | 'buffering' | 'ended' | 'error';
+/** `offline`: the stream is not live (the page keeps waiting or retrying); `error`: anything else went wrong. */
+export type PlayState = 'idle' | 'connecting' | 'playing' | 'buffering' | 'offline' | 'ended' | 'error';
 
 export class StatusLine {
   private current: PlayState = 'idle';
@@ -11,6 +12,10 @@ export class StatusLine {
 
   get state(): PlayState {
     return this.current;
+  }
+
+  get text(): string {
+    return this.line.textContent ?? '';
   }
 
   set(state: PlayState, text: string): void {
