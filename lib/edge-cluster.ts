@@ -113,7 +113,7 @@ export class EdgeCluster extends Construct {
       originNginxConfigMap: `${n}-origin-nginx-config`,
       ...defaultEdgeNames(n),
     });
-    const nginx = resolveNginx(owner, props, this.engine, this.names.originNginxConfigMap);
+    const nginx = this.createOrigin ? resolveNginx(owner, props, this.engine, this.names.originNginxConfigMap) : undefined;
     const p = this.engine.ports;
     const httpPorts: PortSpec[] = [
       { role: 'hls', port: props.ports?.hls ?? NGINX_PORT, targetPort: NGINX_PORT },

@@ -47,6 +47,8 @@ describe('bad props fail at synth time with the prop, the value and what is allo
     const engine = ServerEngine.companion({ serverConfig: { http: { port: 80 } } });
     expect(build((c) => new OriginWithNginx(c, 'O', { engine })))
       .toThrow("OriginWithNginx 'nginx port' and 'engine http port' are both 80: ports that share a listener must differ");
+    // Edges alone have no nginx: the same engine is fine there.
+    expect(build((c) => new EdgeCluster(c, 'E', { engine, createOrigin: false, externalOrigins: ['o:1935'] }))).not.toThrow();
   });
 
   test('names that are not valid Kubernetes names', () => {

@@ -42,7 +42,9 @@ describe('nginx sidecar config', () => {
       server,
       '}',
     ].join('\n'));
-    nginx = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
+    // Debian puts nginx in /usr/sbin, which a non-root PATH may lack.
+    const bin = fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+    nginx = spawn(bin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
     await waitForPort(port, 10000);
   });
 
