@@ -1,6 +1,11 @@
 import type { ServerConfig } from '../../../lib/server-config';
+import { createHlsSinkFactory, HlsSinkFactory } from './hub/hls-output';
+import { Hub } from './hub/hub';
 import type { HubView } from './hub/types';
+import { MediaHttpServer } from './http/media-server';
 import type { Logger } from './log';
+import type { SessionContext } from './session/context';
+import { RtmpListener } from './session/rtmp-listener';
 
 /**
  * The media side of the server: RTMP listener, HTTP media listener (FLV, HLS, player page), the hub,
@@ -20,6 +25,56 @@ export interface MediaApp {
   reload(next: ServerConfig): string[];
 }
 
-export function createMediaApp(_config: ServerConfig, _log: Logger): MediaApp {
-  throw new Error('createMediaApp: not implemented yet');
+/** Fields only a restart applies (listeners and the shared RTMP encoding). */
+const RESTART_FIELDS: [string, (c: ServerConfig) => unknown][] = [
+  ['mode', (c) => c.mode],
+  ['rtmp.port', (c) => c.rtmp.port],
+  ['rtmp.chunkSize', (c) => c.rtmp.chunkSize],
+  ['http.port', (c) => c.http.port],
+];
+
+export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
+  let config = initial;
+  const hub = new Hub({ play: config.play, chunkSize: config.rtmp.chunkSize }, log);
+  let hls: HlsSinkFactory | null = null;
+  if (config.hls.enabled) {
+    hls = createHlsSinkFactory(config.hls, log);
+    hub.addSinkFactory(hls);
+  }
+  const ctx: SessionContext = {
+    hub,
+    log,
+    settings: () => ({ auth: config.auth, maxMessageSize: config.rtmp.maxMessageSize, chunkSize: config.rtmp.chunkSize }),
+  };
+  const rtmp = new RtmpListener(ctx);
+  const http = new MediaHttpServer(ctx, () => ({
+    cors: config.http.cors, playerPage: config.http.playerPage, hlsDir: config.hls.dir, hlsEnabled: config.hls.enabled,
+  }));
+
+  return {
+    hub,
+    async listen() {
+      await rtmp.listen(config.rtmp.port);
+      await http.listen(config.http.port);
+    },
+    async stopAccepting() {
+      await Promise.all([rtmp.stop(), http.stop()]);
+    },
+    activeSessions: () => hub.activeCount(),
+    closeAll() {
+      hub.closeAll('server shutting down');
+      rtmp.closeAll('server shutting down');
+      http.closeAll();
+      hls?.close();
+    },
+    reload(next) {
+      const restart = RESTART_FIELDS.filter(([, get]) => JSON.stringify(get(next)) !== JSON.stringify(get(config))).map(([f]) => f);
+      if (hls) restart.push(...hls.setConfig(next.hls));
+      else if (next.hls.enabled) restart.push('hls.enabled');
+      hub.updateSettings(next.play);
+      // Applied live: auth, play.*, rtmp.maxMessageSize (new sessions), http.cors/playerPage, edge timing.
+      config = { ...next, mode: config.mode, rtmp: { ...next.rtmp, port: config.rtmp.port, chunkSize: config.rtmp.chunkSize }, http: { ...next.http, port: config.http.port } };
+      return restart;
+    },
+  };
 }

@@ -1,0 +1,61 @@
+/**
+ * The HTTP media listener (config.http.port): `.flv` → HTTP-FLV players, `.m3u8`/`.ts` → HLS files,
+ * anything else → the player page, else 404.
+ */
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import type { SessionContext } from '../session/context';
+import { listenOn } from '../session/listen';
+import { serveFlv } from './flv-play';
+import { serveHlsFile } from './hls-files';
+import { servePlayerPage } from './player-page';
+
+export interface MediaHttpSettings {
+  readonly cors: string;
+  readonly playerPage: boolean;
+  readonly hlsDir: string;
+  readonly hlsEnabled: boolean;
+}
+
+export class MediaHttpServer {
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly ctx: SessionContext, private readonly settings: () => MediaHttpSettings) {
+    this.server = http.createServer((req, res) => this.route(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    this.server.on('clientError', (_e, socket) => socket.destroy());
+    this.server.on('error', (e) => ctx.log.error({ event: 'http-listener-error', err: e.message }, 'HTTP listener error'));
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const s = this.settings();
+    try {
+      if (serveFlv(req, res, this.ctx, s.cors)) return;
+      if (s.hlsEnabled && serveHlsFile(req, res, s.hlsDir, s.cors)) return;
+      if (s.playerPage && servePlayerPage(req, res)) return;
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+    } catch (e) {
+      this.ctx.log.error({ event: 'http-error', url: req.url?.slice(0, 300), err: (e as Error).message }, 'HTTP handler failed');
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    }
+  }
+
+  listen(port: number, host?: string): Promise<void> {
+    return listenOn(this.server, port, host);
+  }
+
+  /** Stops accepting (resolves at once: running players are not waited for). */
+  async stop(): Promise<void> {
+    if (this.server.listening) this.server.close();
+    this.server.closeIdleConnections();
+  }
+
+  closeAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+}

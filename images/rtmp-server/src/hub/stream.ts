@@ -1,0 +1,205 @@
+/**
+ * One stream (app/name): at most one publisher (an encoder, an edge pull), its players, the GOP cache
+ * and the write-merging tick. Messages are encoded once per output format and the same buffers go to
+ * every player; each player's socket gets one write per merge window (`play.mergeWriteMs`).
+ */
+import { randomBytes } from 'node:crypto';
+import { audioInfo, videoInfo } from './codec-info';
+import { Batch, Entry, OutputFormat } from './entry';
+import { classify, Kind, normalizeMetadata } from './media-kind';
+import { Player, PlayerState, PlaySettings } from './player';
+import { AudioInfo, DATA, MediaMessage, MediaSink, VIDEO, VideoInfo } from './types';
+import type { ClientKind } from './types';
+
+/** A publisher as the hub sees it (encoder session or edge pull). */
+export interface PublisherInit {
+  readonly id: string;
+  readonly kind: ClientKind;
+  readonly ip: string;
+  readonly close: (reason: string) => void;
+  readonly recvBytes: () => number;
+  readonly sendBytes?: () => number;
+}
+
+/** What the stream tells the hub about. */
+export interface StreamEvents {
+  slowPlayerClosed(p: Player): void;
+}
+
+export class Stream {
+  readonly id = 'vid-' + randomBytes(4).toString('hex');
+  readonly createdAt = Date.now();
+  publisher: PublisherInit | null = null;
+  publishedAt = 0;
+  readonly players = new Set<Player>();
+  video: VideoInfo | null = null;
+  audio: AudioInfo | null = null;
+  frames = 0;
+  recvBytes = 0;
+  /** Bytes sent to players that already left. */
+  sendBytesGone = 0;
+  /** 5-second samples of [recv, send] for the 30 s kbps figures. */
+  readonly samples: [number, number][] = [];
+  /** Closes the players when no publisher comes (set by the hub). */
+  orphanTimer: NodeJS.Timeout | null = null;
+
+  private seq = 0;
+  private hasVideo = false;
+  private metadata: Entry | null = null;
+  private videoConfig: Entry | null = null;
+  private audioConfig: Entry | null = null;
+  private gop: Entry[] = [];
+  private gopBytes = 0;
+  private pending: Entry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private sinks: MediaSink[] = [];
+
+  constructor(
+    readonly app: string,
+    readonly name: string,
+    private readonly settings: PlaySettings,
+    private readonly chunkSize: number,
+    private readonly events: StreamEvents,
+  ) {}
+
+  get key(): string { return `${this.app}/${this.name}`; }
+
+  sendBytes(): number {
+    let n = this.sendBytesGone;
+    for (const p of this.players) n += p.sendBytes;
+    return n;
+  }
+
+  /** A new publisher: fresh caches; running players wait for its first keyframe (or config). */
+  startPublishing(pub: PublisherInit, sinks: MediaSink[]): void {
+    this.publisher = pub;
+    this.publishedAt = Date.now();
+    this.metadata = this.videoConfig = this.audioConfig = null;
+    this.gop = []; this.gopBytes = 0;
+    this.hasVideo = false;
+    this.video = this.audio = null;
+    this.sinks = sinks;
+    for (const p of this.players) p.state = PlayerState.Wait;
+  }
+
+  stopPublishing(): void {
+    this.flush();
+    this.publisher = null;
+    this.gop = []; this.gopBytes = 0;
+    for (const s of this.sinks) safe(() => s.end());
+    this.sinks = [];
+  }
+
+  push(m: MediaMessage): void {
+    const kind = classify(m);
+    if (kind === Kind.Metadata) m = { type: DATA, timestamp: m.timestamp, payload: normalizeMetadata(m.payload) };
+    if (m.type === VIDEO) {
+      this.hasVideo = true;
+      if (kind === Kind.Keyframe || kind === Kind.Frame) this.frames++;
+    }
+    this.recvBytes += m.payload.length;
+    const isFrame = kind === Kind.Keyframe || kind === Kind.Frame;
+    const resume = kind === Kind.Keyframe || kind === Kind.VideoConfig || kind === Kind.AudioConfig ||
+      kind === Kind.Metadata || (isFrame && !this.hasVideo);
+    const e = new Entry(m, this.seq++, resume, isFrame);
+
+    if (kind === Kind.Metadata) this.metadata = e;
+    else if (kind === Kind.VideoConfig) { this.videoConfig = e; this.video = videoInfo(m.payload); }
+    else if (kind === Kind.AudioConfig) { this.audioConfig = e; this.audio = audioInfo(m.payload); }
+    else if (this.settings.gopCache && this.hasVideo) this.cache(e, kind === Kind.Keyframe);
+
+    for (let i = 0; i < this.sinks.length; i++) {
+      const sink = this.sinks[i];
+      if (!safe(() => sink.onMessage(m))) { safe(() => sink.end()); this.sinks = this.sinks.filter((s) => s !== sink); i--; }
+    }
+
+    if (this.players.size === 0) return;
+    if (this.settings.mergeWriteMs > 0) {
+      this.pending.push(e);
+    } else {
+      this.deliver(new Batch([e], this.chunkSize));
+    }
+  }
+
+  private cache(e: Entry, keyframe: boolean): void {
+    if (keyframe) { this.gop = [e]; this.gopBytes = e.size; return; }
+    if (this.gop.length === 0) return;
+    this.gop.push(e);
+    this.gopBytes += e.size;
+    // A GOP longer than a player's queue bound would only make joiners drop at once: start over.
+    if (this.gopBytes > this.settings.maxQueueBytes) { this.gop = []; this.gopBytes = 0; }
+  }
+
+  /** Bytes a joining player needs before the live messages, in `format` (after any format header). */
+  startBytes(format: OutputFormat): { bufs: Buffer[]; live: boolean } {
+    const bufs: Buffer[] = [];
+    for (const e of [this.metadata, this.videoConfig, this.audioConfig]) if (e) bufs.push(e.bytes(format, this.chunkSize));
+    const live = this.publisher !== null && (this.gop.length > 0 || (!this.hasVideo && this.audioConfig !== null));
+    if (live) for (const e of this.gop) bufs.push(e.bytes(format, this.chunkSize));
+    return { bufs, live };
+  }
+
+  /** Attaches a player: the cached start is written at once, not after the merge window. */
+  addPlayer(p: Player, header: Buffer | null): void {
+    const { bufs, live } = this.startBytes(p.format);
+    if (header) bufs.unshift(header);
+    p.writeStart(bufs);
+    p.state = live ? PlayerState.Live : PlayerState.Wait;
+    p.nextSeq = this.seq;
+    this.players.add(p);
+    this.armTimer();
+  }
+
+  removePlayer(p: Player): void {
+    if (!this.players.delete(p)) return;
+    this.sendBytesGone += p.sendBytes;
+    if (this.players.size === 0) this.disarmTimer();
+  }
+
+  /** Re-reads settings.mergeWriteMs (config reload). */
+  retime(): void {
+    this.disarmTimer();
+    this.flush();
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.timer || this.settings.mergeWriteMs <= 0 || this.players.size === 0) return;
+    this.timer = setInterval(() => this.flush(), this.settings.mergeWriteMs);
+  }
+
+  private disarmTimer(): void {
+    if (this.timer) { clearInterval(this.timer); this.timer = null; }
+    this.pending = [];
+  }
+
+  /** Sends the merge window's messages: one write per player. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = new Batch(this.pending, this.chunkSize);
+    this.pending = [];
+    this.deliver(batch);
+  }
+
+  private deliver(batch: Batch): void {
+    const now = Date.now();
+    let slow: Player[] | null = null;
+    for (const p of this.players) {
+      if (p.deliver(batch, now, this.settings) < 0) (slow ??= []).push(p);
+    }
+    if (slow) for (const p of slow) { this.events.slowPlayerClosed(p); p.init.close('slow player: dropping too long'); }
+  }
+
+  /** Ends everything (process shutdown). */
+  dispose(): void {
+    this.disarmTimer();
+    if (this.orphanTimer) { clearTimeout(this.orphanTimer); this.orphanTimer = null; }
+    for (const s of this.sinks) safe(() => s.end());
+    this.sinks = [];
+  }
+}
+
+/** Runs f; false if it threw (a failing sink must not stop the stream). */
+function safe(f: () => void): boolean {
+  try { f(); return true; } catch { return false; }
+}

@@ -1,0 +1,182 @@
+/**
+ * RTMP chunk stream → messages, with every buffer bounded: a header is at most 18 bytes, message
+ * payloads are collected only as their bytes actually arrive (a lying length costs nothing until the
+ * peer really sends that much), a message longer than `maxMessageSize`, too many chunk stream ids,
+ * too much unfinished data, or a chunk size outside the accepted range is a ProtocolError.
+ */
+import { ProtocolError } from './errors';
+
+export interface RtmpMessage {
+  readonly type: number;
+  readonly streamId: number;
+  /** Absolute timestamp in ms (32-bit wrap). */
+  readonly timestamp: number;
+  readonly payload: Buffer;
+}
+
+export interface ChunkLimits {
+  /** Largest message accepted (bytes). */
+  readonly maxMessageSize: number;
+  /** Distinct chunk stream ids a peer may use (real encoders use a handful). */
+  readonly maxChunkStreams: number;
+}
+
+export const DEFAULT_MAX_CHUNK_STREAMS = 64;
+
+/** Per chunk stream id: the previous header (fields carry over) and the message being assembled. */
+interface ChunkStream {
+  timestamp: number;
+  delta: number;
+  length: number;
+  type: number;
+  streamId: number;
+  extended: boolean;
+  parts: Buffer[];
+  received: number;
+}
+
+const MESSAGE_HEADER_LENGTH = [11, 7, 3, 0];
+
+export class ChunkDecoder {
+  /** Incoming chunk size (SetChunkSize from the peer). */
+  private chunkSize = 128;
+  private readonly streams = new Map<number, ChunkStream>();
+  private readonly head = Buffer.alloc(18);
+  private headLen = 0;
+  /** Payload bytes still to read for the current chunk (0: reading a header). */
+  private chunkRemaining = 0;
+  private current: ChunkStream | null = null;
+  /** Bytes of unfinished messages over all chunk streams. */
+  private pendingBytes = 0;
+
+  constructor(private readonly limits: ChunkLimits, private readonly onMessage: (m: RtmpMessage) => void) {}
+
+  setChunkSize(size: number): void {
+    if (!Number.isInteger(size) || size < 1 || size > 0x7fffffff || size > Math.max(this.limits.maxMessageSize, 65536)) {
+      throw new ProtocolError(`chunk size ${size} out of range`);
+    }
+    this.chunkSize = size;
+  }
+
+  /** Feeds bytes from the socket; calls onMessage for each complete message (synchronously). */
+  push(data: Buffer): void {
+    let pos = 0;
+    while (pos < data.length) {
+      if (this.chunkRemaining > 0) {
+        pos = this.readPayload(data, pos);
+      } else {
+        pos = this.readHeader(data, pos);
+      }
+    }
+  }
+
+  private readPayload(data: Buffer, pos: number): number {
+    const cs = this.current!;
+    const n = Math.min(this.chunkRemaining, data.length - pos);
+    cs.parts.push(data.subarray(pos, pos + n));
+    cs.received += n;
+    this.pendingBytes += n;
+    this.chunkRemaining -= n;
+    if (this.pendingBytes > 2 * this.limits.maxMessageSize) throw new ProtocolError('too much unfinished message data');
+    if (cs.received === cs.length) this.complete(cs);
+    return pos + n;
+  }
+
+  /** Copies header bytes into `head` until the whole header is there, then applies it. */
+  private readHeader(data: Buffer, pos: number): number {
+    for (;;) {
+      const need = this.headerLength();
+      if (need <= this.headLen) break;
+      if (pos >= data.length) return pos;
+      const n = Math.min(need - this.headLen, data.length - pos);
+      data.copy(this.head, this.headLen, pos, pos + n);
+      this.headLen += n;
+      pos += n;
+    }
+    this.applyHeader();
+    this.headLen = 0;
+    return pos;
+  }
+
+  /** Header bytes needed given what has been read so far (grows as the fields become known). */
+  private headerLength(): number {
+    if (this.headLen < 1) return 1;
+    const h = this.head;
+    const fmt = h[0] >> 6;
+    const low = h[0] & 0x3f;
+    const basic = low === 0 ? 2 : low === 1 ? 3 : 1;
+    if (this.headLen < basic) return basic;
+    const len = basic + MESSAGE_HEADER_LENGTH[fmt];
+    if (this.headLen < len) return len;
+    let extended: boolean;
+    if (fmt === 3) {
+      extended = this.streams.get(this.csid(basic))?.extended ?? false;
+    } else {
+      extended = h.readUIntBE(basic, 3) === 0xffffff;
+    }
+    return extended ? len + 4 : len;
+  }
+
+  private csid(basic: number): number {
+    const h = this.head;
+    if (basic === 1) return h[0] & 0x3f;
+    if (basic === 2) return h[1] + 64;
+    return h[1] + h[2] * 256 + 64;
+  }
+
+  private applyHeader(): void {
+    const h = this.head;
+    const fmt = h[0] >> 6;
+    const low = h[0] & 0x3f;
+    const basic = low === 0 ? 2 : low === 1 ? 3 : 1;
+    const csid = this.csid(basic);
+    let cs = this.streams.get(csid);
+    if (!cs) {
+      if (this.streams.size >= this.limits.maxChunkStreams) throw new ProtocolError('too many chunk stream ids');
+      if (fmt !== 0) throw new ProtocolError(`chunk stream ${csid} starts without a full header`);
+      cs = { timestamp: 0, delta: 0, length: 0, type: 0, streamId: 0, extended: false, parts: [], received: 0 };
+      this.streams.set(csid, cs);
+    }
+    const p = basic;
+    if (fmt < 3 && cs.received > 0) {
+      // A new header in the middle of a message: the peer abandoned it; drop what we had.
+      this.pendingBytes -= cs.received;
+      cs.parts = [];
+      cs.received = 0;
+    }
+    const starting = cs.received === 0;
+    if (fmt <= 2) {
+      let field = h.readUIntBE(p, 3);
+      cs.extended = field === 0xffffff;
+      if (cs.extended) field = h.readUInt32BE(p + MESSAGE_HEADER_LENGTH[fmt]);
+      if (fmt <= 1) {
+        cs.length = h.readUIntBE(p + 3, 3);
+        cs.type = h[p + 6];
+      }
+      if (fmt === 0) {
+        cs.streamId = h.readUInt32LE(p + 7);
+        cs.timestamp = field;
+      } else {
+        cs.delta = field;
+        cs.timestamp = (cs.timestamp + field) >>> 0;
+      }
+    } else if (starting) {
+      cs.timestamp = (cs.timestamp + cs.delta) >>> 0;
+    }
+    if (cs.length > this.limits.maxMessageSize) {
+      throw new ProtocolError(`message of ${cs.length} bytes exceeds rtmp.maxMessageSize (${this.limits.maxMessageSize})`);
+    }
+    this.current = cs;
+    this.chunkRemaining = Math.min(this.chunkSize, cs.length - cs.received);
+    if (cs.length === 0) this.complete(cs);
+  }
+
+  private complete(cs: ChunkStream): void {
+    const payload = cs.parts.length === 1 ? Buffer.from(cs.parts[0]) : Buffer.concat(cs.parts, cs.received);
+    this.pendingBytes -= cs.received;
+    cs.parts = [];
+    cs.received = 0;
+    this.chunkRemaining = 0;
+    this.onMessage({ type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload });
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * An RTMP client of this server (encoder or player): the NetConnection/NetStream command dialog
+ * (connect, createStream, publish, play, FCPublish, releaseStream, deleteStream, closeStream) on top of
+ * RtmpConnection, wired to the hub. Names, auth and a second publisher are refused here with a status
+ * the client understands, a log line, and a close.
+ */
+import type { Socket } from 'node:net';
+import { checkPlay, checkPublish, mergeQueries } from '../auth';
+import type { Player } from '../hub/player';
+import type { Stream } from '../hub/stream';
+import { isValidName, splitQuery } from '../hub/stream-names';
+import { AUDIO, DATA, VIDEO } from '../hub/types';
+import type { AmfObject } from '../protocol/rtmp/amf0';
+import { MEDIA_STREAM_ID, UC_STREAM_BEGIN, UC_STREAM_EOF, WINDOW_ACK_SIZE } from '../protocol/rtmp/constants';
+import { RtmpCommand, RtmpConnection } from '../protocol/rtmp/connection';
+import type { SessionContext, UpstreamPublish } from './context';
+
+/** Publishers that send nothing for this long are dropped (players may stay silent). */
+const PUBLISH_IDLE_MS = 30_000;
+
+export class RtmpSession {
+  readonly id: string;
+  readonly ip: string;
+  readonly conn: RtmpConnection;
+  private app = '';
+  private appQuery = new URLSearchParams();
+  private tcUrl = '';
+  private agent = '';
+  private role: 'publish' | 'play' | null = null;
+  private streamName = '';
+  private stream: Stream | null = null;
+  private player: Player | null = null;
+  private upstream: UpstreamPublish | null = null;
+  private readonly startedAt = Date.now();
+
+  constructor(socket: Socket, private readonly ctx: SessionContext) {
+    this.id = ctx.hub.newClientId();
+    this.ip = socket.remoteAddress ?? '';
+    this.conn = new RtmpConnection(socket, { role: 'server', maxMessageSize: ctx.settings().maxMessageSize });
+    this.conn.onCommand = (c) => this.command(c);
+    this.conn.onMedia = (m) => {
+      if (this.role !== 'publish' || !this.stream) return;
+      if (m.type !== AUDIO && m.type !== VIDEO && m.type !== DATA) return;
+      this.stream.push(m as { type: typeof AUDIO; timestamp: number; payload: Buffer });
+      this.upstream?.send(m as { type: typeof AUDIO; timestamp: number; payload: Buffer });
+    };
+    this.conn.onClose = (reason) => this.closed(reason);
+  }
+
+  private fields(): Record<string, unknown> {
+    return { client: this.id, ip: this.ip, app: this.app || undefined, stream: this.streamName || undefined };
+  }
+
+  /** Refuses what the client asked for: a status it understands, a log line, then a close. */
+  private reject(reason: string, sendStatus?: () => void): void {
+    this.ctx.hub.countRejected();
+    this.ctx.log.warn({ event: 'reject', ...this.fields(), reason }, `refused: ${reason}`);
+    sendStatus?.();
+    this.conn.close(`rejected: ${reason}`);
+  }
+
+  private command(c: RtmpCommand): void {
+    switch (c.name) {
+      case 'connect': return this.connect(c);
+      case 'createStream': return this.conn.sendCommand(0, '_result', c.transId, null, MEDIA_STREAM_ID);
+      case 'releaseStream': case 'FCPublish': case 'getStreamLength':
+        return this.conn.sendCommand(0, '_result', c.transId, null, undefined);
+      case 'publish': return this.publish(c);
+      case 'play': return this.play(c);
+      case 'FCUnpublish': case 'deleteStream': case 'closeStream':
+        return this.stopRole('client stopped');
+      default: return; // pause, receiveAudio, _checkbw...: nothing to do
+    }
+  }
+
+  private connect(c: RtmpCommand): void {
+    if (this.app) return this.reject('second connect');
+    const o = (c.cmdObj ?? {}) as AmfObject;
+    const { name, query } = splitQuery(typeof o.app === 'string' ? o.app : '');
+    this.app = name.slice(0, 200);
+    if (!isValidName(name)) {
+      return this.reject('invalid app name', () => this.conn.sendCommand(0, '_error', c.transId, null, {
+        level: 'error', code: 'NetConnection.Connect.Rejected', description: 'invalid app name',
+      }));
+    }
+    this.appQuery = query;
+    this.tcUrl = typeof o.tcUrl === 'string' ? o.tcUrl.slice(0, 512) : '';
+    this.agent = typeof o.flashVer === 'string' ? o.flashVer.slice(0, 64) : '';
+    const s = this.ctx.settings();
+    this.conn.sendWindowAckSize(WINDOW_ACK_SIZE);
+    this.conn.sendPeerBandwidth(WINDOW_ACK_SIZE, 2);
+    this.conn.setOutChunkSize(s.chunkSize);
+    this.conn.sendCommand(0, '_result', c.transId,
+      { fmsVer: 'FMS/3,5,3,888', capabilities: 127, mode: 1 },
+      { level: 'status', code: 'NetConnection.Connect.Success', description: 'Connection succeeded.', objectEncoding: 0 });
+  }
+
+  private status(level: string, code: string, description: string): void {
+    this.conn.sendCommand(MEDIA_STREAM_ID, 'onStatus', 0, null, { level, code, description });
+  }
+
+  /** Validates the stream name from publish/play; returns its query or null after refusing. */
+  private nameOf(c: RtmpCommand, code: string): URLSearchParams | null {
+    if (!this.app) { this.reject('publish/play before connect'); return null; }
+    if (this.role) { this.reject('second publish/play on one connection'); return null; }
+    const raw = typeof c.args[0] === 'string' ? c.args[0] : '';
+    const { name, query } = splitQuery(raw);
+    this.streamName = name.slice(0, 200);
+    if (!isValidName(name)) {
+      this.reject('invalid stream name', () => this.status('error', code, 'invalid stream name'));
+      return null;
+    }
+    return mergeQueries(this.appQuery, query);
+  }
+
+  private publish(c: RtmpCommand): void {
+    const query = this.nameOf(c, 'NetStream.Publish.BadName');
+    if (!query) return;
+    const denied = checkPublish(this.ctx.settings().auth, this.app, this.streamName, query);
+    if (denied) return this.reject(denied, () => this.status('error', 'NetStream.Publish.Unauthorized', denied));
+    if (this.ctx.hub.stream(this.app, this.streamName)?.publisher) {
+      return this.reject('stream already publishing', () => this.status('error', 'NetStream.Publish.BadName', 'stream is already publishing'));
+    }
+    this.role = 'publish';
+    if (!this.ctx.publishUpstream) return this.startPublish();
+    this.ctx.publishUpstream(this.app, this.streamName, query.toString()).then((up) => {
+      if (this.conn.closed) { up.close('publisher left'); return; }
+      this.upstream = up;
+      up.onClose = (reason) => this.conn.close(`upstream publish ended: ${reason}`);
+      this.startPublish();
+    }, (e: Error) => {
+      this.role = null;
+      this.reject(`upstream publish failed: ${e.message}`, () => this.status('error', 'NetStream.Publish.BadName', 'upstream refused'));
+    });
+  }
+
+  private startPublish(): void {
+    if (this.conn.closed) return;
+    const stream = this.ctx.hub.publish(this.app, this.streamName, {
+      id: this.id, kind: 'rtmp-publish', ip: this.ip,
+      close: (reason) => this.conn.close(reason),
+      recvBytes: () => this.conn.bytesIn,
+      sendBytes: () => this.conn.bytesOut,
+    });
+    if (!stream) {
+      this.upstream?.close('local stream busy');
+      return this.reject('stream already publishing', () => this.status('error', 'NetStream.Publish.BadName', 'stream is already publishing'));
+    }
+    this.stream = stream;
+    this.conn.established();
+    this.conn.socket.setTimeout(PUBLISH_IDLE_MS, () => this.conn.fail('publisher idle'));
+    this.ctx.hub.countAccepted();
+    this.status('status', 'NetStream.Publish.Start', `${this.streamName} is now published.`);
+    this.ctx.log.info({ event: 'publish', kind: 'rtmp-publish', ...this.fields(), agent: this.agent }, 'publish started');
+  }
+
+  private play(c: RtmpCommand): void {
+    const query = this.nameOf(c, 'NetStream.Play.StreamNotFound');
+    if (!query) return;
+    const denied = checkPlay(this.ctx.settings().auth, query);
+    if (denied) return this.reject(denied, () => this.status('error', 'NetStream.Play.Failed', denied));
+    this.role = 'play';
+    this.conn.established();
+    this.conn.sendUserControl(UC_STREAM_BEGIN, MEDIA_STREAM_ID);
+    this.status('status', 'NetStream.Play.Reset', `Playing and resetting ${this.streamName}.`);
+    this.status('status', 'NetStream.Play.Start', `Started playing ${this.streamName}.`);
+    this.conn.sendData(MEDIA_STREAM_ID, ['|RtmpSampleAccess', true, true]);
+    this.ctx.hub.countAccepted();
+    this.ctx.log.info({ event: 'play', kind: 'rtmp-play', ...this.fields(), agent: this.agent }, 'play started');
+    this.player = this.ctx.hub.play(this.app, this.streamName, {
+      id: this.id, kind: 'rtmp-play', ip: this.ip, format: 'rtmp', socket: this.conn.socket,
+      close: (reason) => this.conn.close(reason),
+      recvBytes: () => this.conn.bytesIn,
+    });
+    this.stream = this.ctx.hub.stream(this.app, this.streamName) ?? null;
+  }
+
+  /** Ends publishing/playing (deleteStream, or the connection went away). */
+  private stopRole(reason: string): void {
+    if (this.role === 'publish' && this.stream) {
+      this.ctx.hub.unpublish(this.stream, this.id);
+      this.upstream?.close(reason);
+      this.upstream = null;
+      this.ctx.log.info({ event: 'unpublish', ...this.fields(), reason }, 'publish ended');
+    } else if (this.role === 'play' && this.player) {
+      this.ctx.hub.stopPlay(this.player);
+      if (!this.conn.closed) this.conn.sendUserControl(UC_STREAM_EOF, MEDIA_STREAM_ID);
+    }
+    this.stream = null;
+    this.player = null;
+  }
+
+  private closed(reason: string): void {
+    const role = this.role;
+    this.stopRole(reason);
+    this.ctx.log.info({
+      event: 'close', ...this.fields(), role, reason, durationMs: Date.now() - this.startedAt,
+      bytesIn: this.conn.bytesIn, bytesOut: this.conn.bytesOut,
+    }, `session closed: ${reason}`);
+  }
+
+  /** For shutdown. */
+  close(reason: string): void { this.conn.close(reason); }
+}
