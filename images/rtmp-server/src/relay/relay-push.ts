@@ -1,0 +1,131 @@
+/**
+ * One relay push: one published stream sent to one target server, kept up until `stop()`.
+ *
+ * Once the target accepts the publish, the push attaches to the hub as a player of kind 'relay-push' in
+ * RTMP format: it gets the stream's start (metadata, codec configs, GOP from the last keyframe) and then the
+ * same shared chunk bytes every RTMP player gets, written straight to the push socket. So its queue is
+ * the player queue: bounded by `play.maxQueueBytes`, skipping to the next keyframe when the target falls
+ * behind, closed after `play.slowPlayerCloseSeconds` of dropping. A push that fails or ends is retried
+ * with backoff (1 s doubling to 15 s) for as long as it is wanted; nothing it does reaches the publisher or
+ * the other pushes.
+ */
+import { signPublish } from '../auth';
+import type { Hub } from '../hub/hub';
+import type { Player } from '../hub/player';
+import type { Logger } from '../log';
+import type { RtmpConnection } from '../protocol/rtmp/connection';
+import { splitHostPort } from '../discovery/resolver';
+import { openPublish } from './rtmp-publish-client';
+
+export interface PushSettings {
+  readonly chunkSize: number;
+  readonly maxMessageSize: number;
+  /** This server's publish secret; when set, pushes carry a signed URL made with it (targets share it). */
+  readonly publishSecret: string;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 15_000;
+/** A push that stayed up this long starts its next retry from the minimum again. */
+const HEALTHY_MS = 10_000;
+const SIGNED_URL_SECONDS = 300;
+
+export class RelayPush {
+  readonly id: string;
+  private conn: RtmpConnection | null = null;
+  private player: Player | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private backoffMs = RETRY_MIN_MS;
+  private stopped = false;
+  /** Times the push came up (1 = first connect). */
+  connects = 0;
+
+  constructor(
+    private readonly hub: Hub,
+    readonly app: string,
+    readonly stream: string,
+    /** `ip:port` of the target. */
+    readonly target: string,
+    private readonly settings: () => PushSettings,
+    private readonly log: Logger,
+  ) {
+    this.id = hub.newClientId();
+  }
+
+  start(): void { void this.attempt(); }
+
+  get live(): boolean { return this.player !== null; }
+
+  private fields(): Record<string, unknown> {
+    return { client: this.id, kind: 'relay-push', app: this.app, stream: this.stream, target: this.target };
+  }
+
+  private streamArg(): string {
+    const secret = this.settings().publishSecret;
+    if (!secret) return this.stream;
+    const expires = Math.floor(Date.now() / 1000) + SIGNED_URL_SECONDS;
+    return `${this.stream}?expires=${expires}&sign=${signPublish(secret, this.app, this.stream, expires)}`;
+  }
+
+  private async attempt(): Promise<void> {
+    this.retryTimer = null;
+    if (this.stopped) return;
+    const s = this.settings();
+    let conn: RtmpConnection;
+    try {
+      conn = await openPublish(
+        { address: this.target, app: this.app, stream: this.streamArg() },
+        { chunkSize: s.chunkSize, maxMessageSize: s.maxMessageSize, timeoutMs: CONNECT_TIMEOUT_MS },
+      );
+    } catch (e) {
+      this.log.warn({ event: 'relay-push-failed', ...this.fields(), err: (e as Error).message, retryMs: this.backoffMs },
+        `push to ${this.target} failed: ${(e as Error).message}`);
+      return this.scheduleRetry();
+    }
+    if (this.stopped || !this.hub.stream(this.app, this.stream)?.publisher) {
+      conn.close('push no longer wanted');
+      return;
+    }
+    this.conn = conn;
+    this.connects++;
+    const upAt = Date.now();
+    conn.onClose = (reason) => {
+      this.detach();
+      if (this.stopped) return;
+      if (Date.now() - upAt >= HEALTHY_MS) this.backoffMs = RETRY_MIN_MS;
+      this.log.warn({ event: 'relay-push-ended', ...this.fields(), reason, retryMs: this.backoffMs }, `push to ${this.target} ended: ${reason}`);
+      this.scheduleRetry();
+    };
+    this.player = this.hub.play(this.app, this.stream, {
+      id: this.id, kind: 'relay-push', ip: splitHostPort(this.target)?.host ?? this.target, format: 'rtmp',
+      socket: conn.socket, close: (reason) => conn.close(reason), recvBytes: () => conn.bytesIn,
+    });
+    this.log.info({ event: 'relay-push', ...this.fields(), connects: this.connects }, `pushing ${this.app}/${this.stream} to ${this.target}`);
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => void this.attempt(), this.backoffMs);
+    this.retryTimer.unref();
+    this.backoffMs = Math.min(RETRY_MAX_MS, this.backoffMs * 2);
+  }
+
+  private detach(): void {
+    if (this.player) this.hub.stopPlay(this.player);
+    this.player = null;
+    this.conn = null;
+  }
+
+  /** Ends the push for good (the stream stopped, the target vanished, or shutdown). */
+  stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const conn = this.conn;
+    this.detach();
+    conn?.close(reason);
+    this.log.info({ event: 'relay-push-stop', ...this.fields(), reason }, `push to ${this.target} stopped: ${reason}`);
+  }
+}
