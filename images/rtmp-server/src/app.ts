@@ -6,6 +6,7 @@ import { MediaHttpServer } from './http/media-server';
 import type { Logger } from './log';
 import type { SessionContext } from './session/context';
 import { RtmpListener } from './session/rtmp-listener';
+import { startRelay } from './relay/start-relay';
 
 /**
  * The media side of the server: RTMP listener, HTTP media listener (FLV, HLS, player page), the hub,
@@ -47,6 +48,8 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
     settings: () => ({ auth: config.auth, maxMessageSize: config.rtmp.maxMessageSize, chunkSize: config.rtmp.chunkSize }),
   };
   const rtmp = new RtmpListener(ctx);
+  // Relay mode: push every publish to every address behind relay.targets (src/relay).
+  const relay = config.mode === 'relay' ? startRelay(() => config, hub, log) : null;
   const http = new MediaHttpServer(ctx, () => ({
     cors: config.http.cors, playerPage: config.http.playerPage, hlsDir: config.hls.dir, hlsEnabled: config.hls.enabled,
   }));
@@ -66,6 +69,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       rtmp.closeAll('server shutting down');
       http.closeAll();
       hls?.close();
+      relay?.close();
     },
     reload(next) {
       const restart = RESTART_FIELDS.filter(([, get]) => JSON.stringify(get(next)) !== JSON.stringify(get(config))).map(([f]) => f);
