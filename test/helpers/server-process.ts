@@ -14,6 +14,8 @@ export interface ServerOptions {
   readonly configYaml?: string;
   /** Environment overrides. */
   readonly env?: Record<string, string>;
+  /** Fixed ports instead of OS-picked ones (to restart a server at the same address). */
+  readonly ports?: { readonly rtmp: number; readonly http: number; readonly api: number };
 }
 
 /** A real server process on loopback, on ports the OS picked. */
@@ -35,7 +37,9 @@ export interface RunningServer {
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   if (!fs.existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} missing: run npm run build first`);
-  const [rtmpPort, httpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const [rtmpPort, httpPort, apiPort] = opts.ports
+    ? [opts.ports.rtmp, opts.ports.http, opts.ports.api]
+    : [await freePort(), await freePort(), await freePort()];
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtmp-server-test-'));
   const hlsDir = path.join(workDir, 'hls');
   fs.mkdirSync(hlsDir);
