@@ -113,6 +113,24 @@ test('a page opened before the publisher starts plays once it does, without a re
   }
 });
 
+test('a stream that stops says so, and plays again when it is republished', async () => {
+  const first = publish(server.rtmpUrl('live', 'restart'), 15);
+  try {
+    await page.goto(playerUrl({ app: 'live', stream: 'restart', protocol: 'flv' }));
+    await expectPlaying(/^Playing live\/restart over HTTP-FLV/);
+  } finally {
+    await first.exited;
+  }
+  const stopped = await waitForView(page, 'stopped', (v) => v.state === 'offline', 30_000, diagnostics);
+  expect(stopped.status).toMatch(/^Stream live\/restart stopped \(the server no longer lists it\)/);
+  const second = publish(server.rtmpUrl('live', 'restart'), 60);
+  try {
+    await expectPlaying(/^Playing live\/restart over HTTP-FLV/);
+  } finally {
+    await second.stop();
+  }
+});
+
 test('the live list shows the published stream and plays it on click', async () => {
   await page.goto(playerUrl({ app: 'live', stream: 'not-published', protocol: 'flv' }));
   const item = page.locator('#live-list button[data-name="live/livestream"]');

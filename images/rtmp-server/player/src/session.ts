@@ -1,8 +1,8 @@
 // One viewer's playback: starts the engine for the chosen protocol and turns engine, <video> and API
-// evidence into the status line. Until the first frame the session watches the clock and the server's
-// stream list: a stream the server does not list is reported "not live" at once while the connection
-// stays open (servers hold HTTP-FLV players until a publisher arrives, so it starts playing by itself);
-// a listed stream that sends nothing for a while, a failed engine or an ended stream is retried later.
+// evidence into the status line. The session watches the server's stream list: a stream the server does
+// not list is reported "not live" (or "stopped") at once while the connection stays open (the server holds
+// HTTP-FLV players until a publisher arrives, so it starts playing by itself); a listed stream that sends
+// nothing for a while, a failed engine or an ended stream is retried later.
 import type { Failure, Playback, StartPlayback } from './playback';
 import type { Protocol } from './settings';
 import type { PlayState, StatusLine } from './status';
@@ -25,6 +25,8 @@ const PROTOCOL_NAMES: Record<Protocol, string> = { hls: 'HLS', flv: 'HTTP-FLV' }
 const WATCH_MS = 1_000;
 /** The stream list may lag a fresh publish by a poll; wait this long before believing "not listed". */
 const NOT_LISTED_GRACE_MS = 2_000;
+/** A stall this long while the server no longer lists the stream means the publisher stopped. */
+const STOPPED_GRACE_MS = 2_000;
 /** How long a stream the server lists may stay silent before the session reconnects. */
 const FIRST_FRAME_TIMEOUT_MS = 15_000;
 const RETRY_DELAY_MS = 5_000;
@@ -37,6 +39,7 @@ export class PlaybackSession {
   private timer?: ReturnType<typeof setTimeout>;
   private startedAt = 0;
   private firstFrame = false;
+  private bufferingSince = 0;
 
   /**
    * @param isLive what the server's stream list says about a stream (undefined when the API is unreachable).
@@ -89,31 +92,57 @@ export class PlaybackSession {
     this.firstFrame = false;
     // Muted autoplay is allowed everywhere; the viewer unmutes with the controls.
     this.video.play()?.catch(() => undefined);
-    this.schedule(WATCH_MS, () => this.watchFirstFrame());
+    this.schedule(WATCH_MS, () => this.watch());
   }
 
-  /** Until the first frame: report "not live" from the stream list, reconnect a silent listed stream. */
-  private watchFirstFrame(): void {
+  /**
+   * Every second while an engine runs. Before the first frame: report "not live" from the stream list and
+   * reconnect a listed stream that stays silent. During a stall: tell a stopped publisher from a slow
+   * network, and reconnect when it is back. Engines stay attached while waiting: the server holds
+   * HTTP-FLV players until a publisher arrives and keeps the HLS playlist.
+   */
+  private watch(): void {
     const t = this.target!;
-    if (this.firstFrame || !this.playback) return;
-    const elapsed = Date.now() - this.startedAt;
+    if (!this.playback) return;
     const listed = this.isLive(t.app, t.stream);
+    const keepWatching = this.firstFrame ? this.watchStall(t, listed) : this.watchFirstFrame(t, listed);
+    if (!keepWatching) return;
+    this.schedule(WATCH_MS, () => this.watch());
+  }
+
+  /** False when it restarted the playback. */
+  private watchStall(t: Target, listed: boolean | undefined): boolean {
+    const state = this.status.state;
+    if (state === 'offline' && listed === true) {
+      // Back after a stop: a fresh connection starts at the server's GOP cache at once, where the old one
+      // (FLV) could take seconds to get over the timestamp jump.
+      this.play(t);
+      return false;
+    }
+    if (state === 'buffering' && listed === false && Date.now() - this.bufferingSince >= STOPPED_GRACE_MS) {
+      this.show('offline', `Stream ${nameOf(t)} stopped (the server no longer lists it). Waiting for it to come back…`);
+    }
+    return true;
+  }
+
+  /** False when it gave up (the session retries later). */
+  private watchFirstFrame(t: Target, listed: boolean | undefined): boolean {
+    const elapsed = Date.now() - this.startedAt;
     if (listed === false && elapsed >= NOT_LISTED_GRACE_MS) {
       this.show('offline', `Stream ${nameOf(t)} is not live (the server does not list it). Waiting for it to start…`);
     } else if (elapsed >= FIRST_FRAME_TIMEOUT_MS && listed !== false) {
       this.fail({ detail: `no media after ${FIRST_FRAME_TIMEOUT_MS / 1000} s` });
-      return;
+      return false;
     } else if (listed === true && this.status.state === 'offline') {
       this.show('connecting', `Stream ${nameOf(t)} is live; waiting for the first frame…`);
     }
-    this.schedule(WATCH_MS, () => this.watchFirstFrame());
+    return true;
   }
 
   private onPlaying(): void {
     const t = this.target;
     if (!t || !this.playback) return;
     this.firstFrame = true;
-    this.clearTimer();
     this.show('playing', `Playing ${nameOf(t)} over ${PROTOCOL_NAMES[t.protocol]} (${this.playback.engine}).`);
   }
 
@@ -121,6 +150,7 @@ export class PlaybackSession {
     const t = this.target;
     // Before the first frame "waiting" says nothing new; the first-frame watch owns the status then.
     if (!t || !this.playback || !this.firstFrame) return;
+    this.bufferingSince = Date.now();
     this.show('buffering', `Buffering ${nameOf(t)}…`);
   }
 
