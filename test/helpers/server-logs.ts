@@ -29,3 +29,13 @@ export async function waitForEvent(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Waits (bounded) until `check()` is true: log lines reach the test a moment after the effect they describe. */
+export async function eventually(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
