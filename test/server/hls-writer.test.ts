@@ -53,6 +53,7 @@ test('a 12 s stream becomes a playable live playlist with ~2 s segments and a 6 
   for (const s of pl.segments) expect(onDisk).toContain(s.name);
   expect(factory.stats.segmentsWritten).toBeGreaterThanOrEqual(5);
   expect(factory.stats.skippedPayloads).toBe(0);
+  expect(factory.stats.droppedSegments).toBe(0);
 
   const info = await probe(m3u8);
   const video = info.streams.find((s) => s.codec_type === 'video');

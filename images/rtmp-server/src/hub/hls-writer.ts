@@ -44,8 +44,8 @@ export function emptyHlsStats(): HlsStats {
 const RETIRED_KEEP = 1;
 /** A segment is cut even without a keyframe past this size, to bound memory. */
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
-/** Segments waiting for the disk beyond this are dropped rather than kept in memory. */
-const MAX_PENDING_WRITES = 8;
+/** Segment bytes waiting for the disk beyond this (per stream) are dropped rather than kept in memory. */
+const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 /** Audio this long (ms) without the video that metadata announced makes the stream audio-only. */
 const VIDEO_WAIT_MS = 3000;
 /** A timestamp going back by more than this (ms) is a discontinuity (publisher restart, encoder reset). */
@@ -70,6 +70,8 @@ export class HlsWriter {
   private cur: OpenSegment | null = null;
   private maxDurationMs = 0;
   private lastSegmentBytes = 0;
+  /** Bytes of closed segments not yet on disk. */
+  private pendingBytes = 0;
   private discontinuitySeq = 0;
   private nextDiscontinuity = false;
   /** Metadata announced a video track: wait for a keyframe even if audio comes first. */
@@ -212,7 +214,7 @@ export class HlsWriter {
     this.cur = null;
     if (!cur || cur.frames === 0) return; // tables only: nothing to play
     this.lastSegmentBytes = cur.out.length;
-    if (this.queue.pending > MAX_PENDING_WRITES) {
+    if (this.pendingBytes + cur.out.length > MAX_PENDING_BYTES) {
       this.stats.droppedSegments++;
       this.nextDiscontinuity = true;
       this.log.warn({ event: 'hls-segment-dropped', stream: this.paths.stream, seq: cur.seq }, 'HLS disk is behind; segment dropped');
@@ -232,9 +234,14 @@ export class HlsWriter {
     const text = renderPlaylist(this.window, target, this.discontinuitySeq);
     const data = cur.out.bytes();
     const { paths, stats } = this;
+    this.pendingBytes += data.length;
     this.queue.push(async () => {
-      await this.ensureDir();
-      await fsp.writeFile(paths.file(seg.name), data);
+      try {
+        await this.ensureDir();
+        await fsp.writeFile(paths.file(seg.name), data);
+      } finally {
+        this.pendingBytes -= data.length;
+      }
       stats.segmentsWritten++;
       stats.bytesWritten += data.length;
       await fsp.writeFile(paths.playlistTmp, text);
