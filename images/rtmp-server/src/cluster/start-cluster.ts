@@ -1,0 +1,29 @@
+/**
+ * Wires the origin cluster into the media app when `cluster.peers` is set: on every server the peer lookup
+ * and the HLS proxy; on an edge also the OriginChooser its pulls and publish forwards use.
+ */
+import type { ServerConfig } from '../../../../lib/server-config';
+import { defaultResolver, Resolver } from '../discovery/resolver';
+import { createHlsProxy, HlsProxy } from '../http/hls-proxy';
+import type { Logger } from '../log';
+import { createOriginChooser, OriginChooser, startPeers } from './origin-chooser';
+import type { StreamLocator } from './stream-locator';
+
+export interface RunningCluster {
+  /** Edge mode only: where to pull from / forward to. */
+  readonly chooser: OriginChooser | null;
+  readonly locator: StreamLocator;
+  readonly hlsProxy: HlsProxy;
+  close(): void;
+}
+
+/** Null when `cluster.peers` is empty (a standalone origin or a plain edge). */
+export function startCluster(config: ServerConfig, log: Logger, resolve: Resolver = defaultResolver()): RunningCluster | null {
+  if (config.cluster.peers.length === 0) return null;
+  if (config.mode === 'edge') {
+    const chooser = createOriginChooser(config, log, resolve);
+    return { chooser, locator: chooser.locator, hlsProxy: createHlsProxy(chooser.locator, log), close: () => chooser.close() };
+  }
+  const { peers, locator } = startPeers(config, log, resolve);
+  return { chooser: null, locator, hlsProxy: createHlsProxy(locator, log), close: () => peers.stop() };
+}
