@@ -10,6 +10,7 @@ import {
   clientReply, clientsReply, SRS_CODE, srsReply, streamReply, streamsReply, versions,
 } from './api-srs';
 import { Summaries } from './api-summaries';
+import { clustersReply } from '../cluster/clusters-api';
 import { createMetrics } from './metrics';
 
 export interface ApiDeps {
@@ -61,6 +62,11 @@ export function createApiHandler(deps: ApiDeps): http.RequestListener {
     ['GET', 'api/v1/clients', (r) => json(200, clientsReply(hub, r.query))],
     ['GET', 'api/v1/clients/*', (r) => orNotFound(clientReply(hub, r.segments[3]), SRS_CODE.CLIENT_NOT_FOUND)],
     ['DELETE', 'api/v1/clients/*', (r) => kick(r.segments[3])],
+    // Origin cluster (SRS coworkers): does this origin hold app/stream? (src/cluster/clusters-api)
+    ['GET', 'api/v1/clusters', (r) => {
+      const c = deps.config();
+      return json(200, clustersReply(hub, r.query, { rtmpPort: c.rtmp.port, httpPort: c.http.port, apiPort: c.api.port }));
+    }],
   ];
 
   function kick(id: string): Reply {
