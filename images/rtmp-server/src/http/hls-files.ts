@@ -22,7 +22,11 @@ const SEGMENT_CACHE = 'public, max-age=86400';
  * `/{app}/{file}`, 404 if missing, 405 for other methods); returns false for any other path so the caller
  * can route on. `cors` is the Access-Control-Allow-Origin value ('' sends none).
  */
-export function serveHlsFile(req: http.IncomingMessage, res: http.ServerResponse, hlsDir: string, cors = '*'): boolean {
+export function serveHlsFile(
+  req: http.IncomingMessage, res: http.ServerResponse, hlsDir: string, cors = '*',
+  /** Called instead of the 404 when the file is not here; returns true if it answered (the cluster's HLS proxy). */
+  onMissing?: () => boolean,
+): boolean {
   const rawPath = (req.url ?? '/').split('?')[0];
   const ext = /\.(m3u8|ts)$/i.exec(rawPath)?.[1]?.toLowerCase();
   if (!ext) return false;
@@ -39,8 +43,8 @@ export function serveHlsFile(req: http.IncomingMessage, res: http.ServerResponse
   if (!rel) return reply(res, 400, base);
 
   void send(req, res, path.resolve(hlsDir), rel, ext === 'm3u8', base).catch(() => {
-    if (!res.headersSent) reply(res, 404, base);
-    else res.destroy();
+    if (res.headersSent) res.destroy();
+    else if (!onMissing?.()) reply(res, 404, base);
   });
   return true;
 }

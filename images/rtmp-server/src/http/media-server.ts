@@ -8,6 +8,7 @@ import type { SessionContext } from '../session/context';
 import { listenOn } from '../session/listen';
 import { serveFlv } from './flv-play';
 import { serveHlsFile } from './hls-files';
+import type { HlsProxy } from './hls-proxy';
 import { servePlayerPage } from './player-page';
 
 export interface MediaHttpSettings {
@@ -21,7 +22,12 @@ export class MediaHttpServer {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly ctx: SessionContext, private readonly settings: () => MediaHttpSettings) {
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly settings: () => MediaHttpSettings,
+    /** Origin cluster: HLS this server does not have is proxied to the origin holding it (src/http/hls-proxy). */
+    private readonly hlsProxy?: HlsProxy,
+  ) {
     this.server = http.createServer((req, res) => this.route(req, res));
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -35,7 +41,9 @@ export class MediaHttpServer {
     const s = this.settings();
     try {
       if (serveFlv(req, res, this.ctx, s.cors)) return;
-      if (s.hlsEnabled && serveHlsFile(req, res, s.hlsDir, s.cors)) return;
+      const proxy = this.hlsProxy;
+      if (s.hlsEnabled && serveHlsFile(req, res, s.hlsDir, s.cors, proxy && (() => proxy(req, res, s.cors)))) return;
+      if (proxy?.(req, res, s.cors)) return;
       if (s.playerPage && servePlayerPage(req, res)) return;
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
     } catch (e) {
