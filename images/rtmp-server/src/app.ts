@@ -1,4 +1,5 @@
 import type { ServerConfig } from '../../../lib/server-config';
+import { Edge } from './edge/edge';
 import { createHlsSinkFactory, HlsSinkFactory } from './hub/hls-output';
 import { Hub } from './hub/hub';
 import type { HubView } from './hub/types';
@@ -7,6 +8,7 @@ import type { Logger } from './log';
 import type { SessionContext } from './session/context';
 import { RtmpListener } from './session/rtmp-listener';
 import { startRelay } from './relay/start-relay';
+import { startCluster } from './cluster/start-cluster';
 
 /**
  * The media side of the server: RTMP listener, HTTP media listener (FLV, HLS, player page), the hub,
@@ -38,21 +40,27 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   let config = initial;
   const hub = new Hub({ play: config.play, chunkSize: config.rtmp.chunkSize }, log);
   let hls: HlsSinkFactory | null = null;
-  if (config.hls.enabled) {
+  // Edges do not write HLS (as in SRS): HLS comes from the origin, cached by HTTP in front of it.
+  if (config.hls.enabled && config.mode !== 'edge') {
     hls = createHlsSinkFactory(config.hls, log);
     hub.addSinkFactory(hls);
   }
+  const maxMessageSize = () => config.rtmp.maxMessageSize;
+  const edge = config.mode === 'edge' ? new Edge(config.edge, hub, log, maxMessageSize) : null;
   const ctx: SessionContext = {
     hub,
     log,
     settings: () => ({ auth: config.auth, maxMessageSize: config.rtmp.maxMessageSize, chunkSize: config.rtmp.chunkSize }),
+    publishUpstream: edge ? (app, stream, query) => edge.publishUpstream(app, stream, query) : undefined,
   };
   const rtmp = new RtmpListener(ctx);
   // Relay mode: push every publish to every address behind relay.targets (src/relay).
   const relay = config.mode === 'relay' ? startRelay(() => config, hub, log) : null;
+  // Origin cluster (cluster.peers set): peer lookup, HLS proxy, and on an edge the origin chooser (src/cluster).
+  const cluster = startCluster(config, log);
   const http = new MediaHttpServer(ctx, () => ({
     cors: config.http.cors, playerPage: config.http.playerPage, hlsDir: config.hls.dir, hlsEnabled: config.hls.enabled,
-  }));
+  }), cluster?.hlsProxy);
 
   return {
     hub,
@@ -65,17 +73,20 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
     },
     activeSessions: () => hub.activeCount(),
     closeAll() {
+      edge?.closeAll();
       hub.closeAll('server shutting down');
       rtmp.closeAll('server shutting down');
       http.closeAll();
       hls?.close();
       relay?.close();
+      cluster?.close();
     },
     reload(next) {
       const restart = RESTART_FIELDS.filter(([, get]) => JSON.stringify(get(next)) !== JSON.stringify(get(config))).map(([f]) => f);
       if (hls) restart.push(...hls.setConfig(next.hls));
-      else if (next.hls.enabled) restart.push('hls.enabled');
+      else if (next.hls.enabled && config.mode !== 'edge') restart.push('hls.enabled');
       hub.updateSettings(next.play);
+      edge?.update(next.edge);
       // Applied live: auth, play.*, rtmp.maxMessageSize (new sessions), http.cors/playerPage, edge timing.
       config = { ...next, mode: config.mode, rtmp: { ...next.rtmp, port: config.rtmp.port, chunkSize: config.rtmp.chunkSize }, http: { ...next.http, port: config.http.port } };
       return restart;
