@@ -6,7 +6,7 @@ import { JoinTiming } from './client/protocol';
 import { apiGet } from './companion';
 import { Media } from './media';
 import { PeerSpec, RunningPeer, startPeer, stopPeer } from './peers';
-import { cpuMs, rssBytes, writtenBytes } from './procs';
+import { cpuMs, rssBytes, tcpBytesSent } from './procs';
 
 export interface CaseOptions {
   readonly windowSec: number;
@@ -156,7 +156,7 @@ export async function runCase(spec: PeerSpec, players: number, media: Media, o: 
     const originCpu0 = peer.origin ? cpuMs(peer.origin.proc.pid) : 0;
     const c0 = cpuMs(pid);
     const cc0 = cpuMs(client.proc.pid);
-    const w0 = writtenBytes(peer.publisher.pid);
+    const w0 = tcpBytesSent(peer.publisher.pid);
     const t0 = performance.now();
     await client.request({ cmd: 'mark' }, 'marked', 5000);
     const rssSamples: number[] = [];
@@ -169,13 +169,13 @@ export async function runCase(spec: PeerSpec, players: number, media: Media, o: 
     const col = await client.request({ cmd: 'collect' }, 'collected', 10000);
     const c1 = cpuMs(pid);
     const cc1 = cpuMs(client.proc.pid);
-    const w1 = writtenBytes(peer.publisher.pid);
+    const w1 = tcpBytesSent(peer.publisher.pid);
     const wallSec = (performance.now() - t0) / 1000;
     const originCpuPct = peer.origin ? (cpuMs(peer.origin.proc.pid) - originCpu0) / wallSec / 10 : 0;
     const rss = rssBytes(pid);
 
     // What the publisher really sent in the window is what a keeping-up player should get (the file's
-    // average rate is the fallback); both are reported.
+    // average rate is the fallback when that cannot be read).
     const publisherByteRate = (w1 - w0) / wallSec;
     const expected = (publisherByteRate > media.byteRate / 2 ? publisherByteRate : media.byteRate) * (col.windowMs / 1000);
     const normal = col.deltas.filter((_, i) => !col.slow[i]);

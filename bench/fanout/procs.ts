@@ -1,6 +1,6 @@
 // Child processes of the bench: spawned (optionally pinned to a core with taskset, which execs the
 // program so the PID is the program's), tracked, and ended by PID — also on Ctrl-C.
-import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 
 export interface Proc {
@@ -71,8 +71,21 @@ export function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-/** Bytes the process has written through write-like syscalls (sockets included): the publisher's output. */
-export function writtenBytes(pid: number): number {
-  const m = /^wchar:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/io`, 'utf8'));
+const ss = (args: string[]) => execFileSync('ss', ['-Htin', ...args], { encoding: 'utf8', timeout: 5000 });
+const localPorts = new Map<number, string>();
+
+/**
+ * Bytes the process has sent (and had acknowledged) on its one TCP connection: the publisher's output.
+ * (/proc/PID/io does not count send(), so ask the kernel's TCP info through `ss`.)
+ */
+export function tcpBytesSent(pid: number): number {
+  let port = localPorts.get(pid);
+  if (!port) {
+    const line = ss(['-p', 'state', 'established']).split('\n').find((l) => l.includes(`pid=${pid},`));
+    port = line ? /\S+:(\d+)\s+\S+:\d+\s/.exec(line.trim().replace(/^\d+\s+\d+\s+/, ''))?.[1] : undefined;
+    if (!port) return 0;
+    localPorts.set(pid, port);
+  }
+  const m = /bytes_acked:(\d+)/.exec(ss(['state', 'established', `( sport = :${port} )`]));
   return m ? Number(m[1]) : 0;
 }

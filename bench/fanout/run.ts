@@ -19,11 +19,11 @@ import { addRatios, resultTable, sizingTable } from './report';
 const USAGE = `npm run bench -- [options]
   --players 100,500,1000,2000   player counts
   --peers a,b,...               peers to run (default: ${DEFAULT_PEERS.join(',')}; also: ${ALL_PEERS.map((p) => p.id).filter((p) => !DEFAULT_PEERS.includes(p)).join(',')})
-  --window 10                   measurement window, seconds
+  --window 15                   measurement window, seconds
   --warmup 3                    seconds between the ramp and the window
   --joiners 20                  players joining after the load is up, for first-frame times
   --slow-players 1000           player count of the slow-player case (5% at half speed); 0 skips it
-  --slow-window 30              window of the slow-player case, seconds
+  --slow-window 60              window of the slow-player case, seconds (queues need ~40 s to reach their bound)
   --profile PEER                also run PEER once at the largest count under node --cpu-prof and print its top frames
   --out bench/results           where fanout.json, fanout.svg and sizing.md go ('' = write nothing)
   --max-minutes 30              no new case starts after this
@@ -35,11 +35,11 @@ const { values: a } = parseArgs({
   options: {
     players: { type: 'string', default: '100,500,1000,2000' },
     peers: { type: 'string', default: DEFAULT_PEERS.join(',') },
-    window: { type: 'string', default: '10' },
+    window: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '3' },
     joiners: { type: 'string', default: '20' },
     'slow-players': { type: 'string', default: '1000' },
-    'slow-window': { type: 'string', default: '30' },
+    'slow-window': { type: 'string', default: '60' },
     profile: { type: 'string' },
     out: { type: 'string', default: path.resolve(__dirname, '../results') },
     'max-minutes': { type: 'string', default: '30' },
