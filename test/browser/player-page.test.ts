@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { playerPageHandler } from '../../images/rtmp-server/src/http/player-page';
 
 let dir: string;
@@ -16,6 +17,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(dir, 'chunks'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>player</title>');
   fs.writeFileSync(path.join(dir, 'player.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(dir, 'player.js.gz'), zlib.gzipSync('console.log(1)'));
   fs.writeFileSync(path.join(dir, 'player.css'), 'body{}');
   fs.writeFileSync(path.join(dir, 'chunks', 'hls-engine-ABC123.js'), 'export{}');
   fs.writeFileSync(path.join(dir, '.secret'), 'no');
@@ -33,14 +35,18 @@ afterAll(async () => {
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });
 
+interface RawReply { status: number; headers: http.IncomingHttpHeaders; body: string; bytes: Buffer }
+
 /** A raw request, so paths like /../x reach the server unnormalized. */
-function raw(method: string, p: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function raw(method: string, p: string, headers: Record<string, string> = {}): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}/`, { method, path: p, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode!, headers: res.headers, body: bytes.toString('utf8'), bytes });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -72,6 +78,20 @@ test('the page is revalidated, hashed chunks are cached for good, and a matching
   const again = await raw('GET', '/', { 'If-None-Match': page.headers.etag as string });
   expect(again.status).toBe(304);
   expect(again.body).toBe('');
+});
+
+test('clients that take gzip get the prebuilt .gz twin; others the plain file', async () => {
+  const zipped = await raw('GET', '/player.js', { 'Accept-Encoding': 'gzip, deflate, br' });
+  expect(zipped.headers['content-encoding']).toBe('gzip');
+  expect(zipped.headers['content-type']).toBe('text/javascript; charset=utf-8');
+  expect(zipped.headers.vary).toBe('Accept-Encoding');
+  expect(zlib.gunzipSync(zipped.bytes).toString()).toBe('console.log(1)');
+  const plain = await raw('GET', '/player.js', { 'Accept-Encoding': 'identity' });
+  expect(plain.headers['content-encoding']).toBeUndefined();
+  expect(plain.body).toBe('console.log(1)');
+  expect(plain.headers.etag).not.toBe(zipped.headers.etag);
+  // No .gz twin: plain even when gzip is welcome.
+  expect((await raw('GET', '/player.css', { 'Accept-Encoding': 'gzip' })).headers['content-encoding']).toBeUndefined();
 });
 
 test('HEAD answers the headers only; other methods get 405', async () => {

@@ -2,8 +2,9 @@
 // viewers and clusters may be offline). Each engine is a separate chunk loaded on demand, so a viewer only
 // downloads the library of the protocol they play.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const here = new URL('.', import.meta.url).pathname;
 
@@ -26,4 +27,14 @@ export async function buildPlayer(outdir) {
     logLevel: 'warning',
   });
   copyFileSync(join(here, 'index.html'), join(outdir, 'index.html'));
+  precompress(outdir);
+}
+
+/** Writes `x.gz` next to every text file, so the server sends the player libraries at a third of their size. */
+function precompress(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !/\.(html|js|css)$/.test(entry.name)) continue;
+    const file = join(entry.parentPath ?? entry.path, entry.name);
+    writeFileSync(`${file}.gz`, gzipSync(readFileSync(file), { level: 9 }));
+  }
 }

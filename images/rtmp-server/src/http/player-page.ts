@@ -46,23 +46,21 @@ function serveFrom(root: string, req: http.IncomingMessage, res: http.ServerResp
   if (rel === undefined) return false;
   const file = path.join(root, rel);
   if (!file.startsWith(root + path.sep)) return false;
-  let stat: fs.Stats;
-  try {
-    // Synchronous on purpose: the caller needs a yes/no now, and a stat of a local file is cheap.
-    stat = fs.statSync(file);
-  } catch {
-    return false;
-  }
-  if (!stat.isFile()) return false;
+  const stat = statFile(file);
+  if (!stat) return false;
 
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('method not allowed\n');
     return true;
   }
-  const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  // The build writes a gzipped twin of every text file; send it to clients that take gzip.
+  const gz = acceptsGzip(req) ? statFile(`${file}.gz`) : undefined;
+  const sent = gz ?? stat;
+  const etag = `W/"${sent.size.toString(16)}-${Math.floor(sent.mtimeMs).toString(16)}${gz ? '-gz' : ''}"`;
   const headers: http.OutgoingHttpHeaders = {
     'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    Vary: 'Accept-Encoding',
     // Chunks carry a content hash in their name and never change; the rest is revalidated every time.
     'Cache-Control': rel.startsWith('chunks/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     ETag: etag,
@@ -75,16 +73,31 @@ function serveFrom(root: string, req: http.IncomingMessage, res: http.ServerResp
     res.end();
     return true;
   }
-  headers['Content-Length'] = stat.size;
+  if (gz) headers['Content-Encoding'] = 'gzip';
+  headers['Content-Length'] = sent.size;
   res.writeHead(200, headers);
   if (req.method === 'HEAD') {
     res.end();
     return true;
   }
-  fs.createReadStream(file)
+  fs.createReadStream(gz ? `${file}.gz` : file)
     .on('error', () => res.destroy())
     .pipe(res);
   return true;
+}
+
+/** A regular file's stats, else undefined. Synchronous on purpose: the caller needs a yes/no now, and a stat is cheap. */
+function statFile(file: string): fs.Stats | undefined {
+  try {
+    const stat = fs.statSync(file);
+    return stat.isFile() ? stat : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function acceptsGzip(req: http.IncomingMessage): boolean {
+  return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
 }
 
 /** The file under the player dir that `url` names, or undefined when it cannot be one (traversal, dotfiles). */
