@@ -96,6 +96,36 @@ test('a publisher that comes back before the cleanup continues the sequence afte
   expect(await waitFor(() => listFiles(dir).length === 0, 10000)).toBe(true);
 });
 
+test('timestamps that jump back or far ahead start a new segment after a discontinuity', async () => {
+  const { dir, factory } = setup('jumps', { windowSeconds: 60 });
+  const sink = factory('live', 'jumpy')!;
+  const part = tags.filter((t) => t.timestamp < 4000);
+  feed(sink, part);
+  feed(sink, part.filter((t) => t.type !== 18), 3_600_000); // an hour later
+  feed(sink, part.filter((t) => t.type !== 18), 1_000); // back again
+  sink.end();
+  await factory.flush();
+  const pl = parsePlaylist(fs.readFileSync(path.join(dir, 'live', 'jumpy.m3u8'), 'utf8'));
+  expect(pl.discontinuities).toBe(2);
+  expect(pl.segments.map((s) => s.duration)).toEqual([2, 2, 2, 2, 2, 2]);
+  expect(pl.targetDuration).toBe(2);
+});
+
+test('setConfig applies timing to running streams and reports what needs a restart', async () => {
+  const { dir, factory } = setup('reload', { fragmentSeconds: 1, windowSeconds: 60 });
+  const sink = factory('live', 'reloaded')!;
+  feed(sink, tags.filter((t) => t.timestamp < 4000));
+  expect(factory.setConfig(hlsConfig(dir, { fragmentSeconds: 3, windowSeconds: 60 }))).toEqual([]);
+  feed(sink, tags.filter((t) => t.timestamp >= 4000));
+  sink.end();
+  await factory.flush();
+  const d = parsePlaylist(fs.readFileSync(path.join(dir, 'live', 'reloaded.m3u8'), 'utf8')).segments.map((s) => s.duration);
+  expect(d.slice(0, 3)).toEqual([1, 1, 1]);
+  expect(d.slice(4, -1).every((x) => Math.abs(x - 3) < 0.1)).toBe(true);
+  expect(d.length).toBeLessThan(9);
+  expect(factory.setConfig(hlsConfig('/elsewhere', { enabled: false }))).toEqual(['hls.dir', 'hls.enabled']);
+});
+
 test('hostile names are refused and nothing is written outside the HLS directory', async () => {
   const { dir, factory } = setup('hostile');
   const outside = path.dirname(dir);

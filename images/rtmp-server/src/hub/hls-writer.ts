@@ -50,11 +50,18 @@ const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 const VIDEO_WAIT_MS = 3000;
 /** A timestamp going back by more than this (ms) is a discontinuity (publisher restart, encoder reset). */
 const BACKWARD_TOLERANCE_MS = 1000;
+/**
+ * A timestamp leaping ahead by more than this (ms, or 3 fragments if longer) is one too: the gap closes the
+ * segment instead of stretching it (and TARGETDURATION with it) over time that has no media.
+ */
+const FORWARD_JUMP_MS = 10000;
 
 interface OpenSegment {
   readonly seq: number;
   readonly startDts: number;
   lastDts: number;
+  /** Last DTS of the leading track (video, or audio when audio-only): where a cut-short segment ends. */
+  lastLeadDts: number;
   readonly out: TsBuffer;
   frames: number;
   readonly discontinuity: boolean;
@@ -114,7 +121,7 @@ export class HlsWriter {
 
   /** The publisher stopped: flush the open segment; files stay until `cleanup()`. */
   end(): void {
-    if (this.cur) this.close(this.cur.lastDts + this.lastLeadDelta);
+    if (this.cur) this.close(this.endOf(this.cur));
     this.nextDiscontinuity = true;
   }
 
@@ -169,15 +176,17 @@ export class HlsWriter {
     const videoLed = this.muxer.tracks.video || this.expectVideo;
     const lead = f.video || !videoLed;
     const boundary = lead && f.key;
+    let cur = this.cur;
+    const jumpMs = Math.max(FORWARD_JUMP_MS, 3 * this.timing.fragmentSeconds * 1000);
+    if (cur && (f.dts < cur.lastDts - BACKWARD_TOLERANCE_MS || f.dts > cur.lastDts + jumpMs)) {
+      this.close(this.endOf(cur));
+      this.nextDiscontinuity = true;
+      this.lastLeadDts = -1;
+      cur = null;
+    }
     if (lead) {
       if (this.lastLeadDts >= 0 && f.dts > this.lastLeadDts) this.lastLeadDelta = f.dts - this.lastLeadDts;
       this.lastLeadDts = f.dts;
-    }
-    let cur = this.cur;
-    if (cur && f.dts < cur.lastDts - BACKWARD_TOLERANCE_MS) {
-      this.close(cur.lastDts + this.lastLeadDelta);
-      this.nextDiscontinuity = true;
-      cur = null;
     }
     if (cur) {
       const long = f.dts - cur.startDts >= this.timing.fragmentSeconds * 1000;
@@ -194,6 +203,12 @@ export class HlsWriter {
     this.muxer.mux(f, cur.out);
     cur.frames++;
     if (f.dts > cur.lastDts) cur.lastDts = f.dts;
+    if (lead && f.dts > cur.lastLeadDts) cur.lastLeadDts = f.dts;
+  }
+
+  /** Where a segment cut short (end of stream, timestamp jump) ends: one frame after its last leading frame. */
+  private endOf(cur: OpenSegment): number {
+    return cur.lastLeadDts + this.lastLeadDelta;
   }
 
   private open(dts: number): OpenSegment {
@@ -202,7 +217,7 @@ export class HlsWriter {
     this.muxer.tables(out);
     const { video, audio } = this.muxer.tracks;
     this.cur = {
-      seq: this.nextSeq++, startDts: dts, lastDts: dts, out, frames: 0,
+      seq: this.nextSeq++, startDts: dts, lastDts: dts, lastLeadDts: dts, out, frames: 0,
       discontinuity: this.nextDiscontinuity, video, audio,
     };
     this.nextDiscontinuity = false;
