@@ -1,0 +1,126 @@
+/**
+ * One on-demand upstream pull: an RTMP play from an origin that the hub sees as the stream's publisher
+ * (kind 'edge-pull'). It runs while the stream has players, fails over round-robin across the origins
+ * (a full round of failures waits `edge.retrySeconds`), reconnects by itself when the origin goes away,
+ * and stops `edge.idleSeconds` after the last player left.
+ */
+import type { Hub } from '../hub/hub';
+import type { Stream } from '../hub/stream';
+import type { MediaMessage } from '../hub/types';
+import type { Logger } from '../log';
+import { RtmpClient } from '../protocol/rtmp/client';
+import type { OriginRing } from './origins';
+
+export interface EdgeTiming {
+  idleSeconds: number;
+  retrySeconds: number;
+}
+
+export interface PullDeps {
+  readonly hub: Hub;
+  readonly log: Logger;
+  readonly origins: OriginRing;
+  readonly timing: () => EdgeTiming;
+  readonly maxMessageSize: () => number;
+  /** Called when the pull has stopped for good (idle). */
+  readonly done: (p: EdgePull) => void;
+}
+
+export const EDGE_FLASH_VER = 'rtmp-k8s-edge';
+
+export class EdgePull {
+  readonly id: string;
+  private client: RtmpClient | null = null;
+  private stream: Stream | null = null;
+  private failuresInRound = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private bytesBefore = 0;
+
+  constructor(readonly app: string, readonly name: string, private readonly deps: PullDeps) {
+    this.id = deps.hub.newClientId();
+    deps.hub.pullStarted();
+    this.connect();
+  }
+
+  private get fields() { return { client: this.id, app: this.app, stream: this.name, kind: 'edge-pull' }; }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const origin = this.deps.origins.pick();
+    const client = new RtmpClient({
+      host: origin.host, port: origin.port, app: this.app, stream: this.name,
+      maxMessageSize: this.deps.maxMessageSize(), flashVer: EDGE_FLASH_VER,
+    });
+    this.client = client;
+    const where = `${origin.host}:${origin.port}`;
+    client.onMessage = (m) => this.message(m);
+    client.onClose = (reason) => this.lost(client, where, reason);
+    client.start('play').then(() => {
+      this.failuresInRound = 0;
+      this.deps.log.info({ event: 'edge-pull-start', ...this.fields, origin: where }, `pulling from ${where}`);
+    }, () => { /* reported through onClose */ });
+  }
+
+  /** The first message makes the pull the stream's publisher, so players wait for real media. */
+  private message(m: MediaMessage): void {
+    if (!this.stream) {
+      const client = this.client!;
+      const stream = this.deps.hub.publish(this.app, this.name, {
+        id: this.id, kind: 'edge-pull', ip: client.opts.host,
+        close: (reason) => this.stop(reason),
+        recvBytes: () => this.bytesBefore + client.bytesIn,
+        sendBytes: () => client.bytesOut,
+      });
+      if (!stream) { this.stop('a local publisher has the stream'); return; }
+      this.stream = stream;
+    }
+    this.stream.push(m);
+  }
+
+  private lost(client: RtmpClient, where: string, reason: string): void {
+    if (client !== this.client) return;
+    this.bytesBefore += client.bytesIn;
+    this.client = null;
+    if (this.stream) { this.deps.hub.unpublish(this.stream, this.id); this.stream = null; }
+    if (this.stopped) return;
+    this.failuresInRound++;
+    const wholeRound = this.failuresInRound >= this.deps.origins.size;
+    const delayMs = wholeRound ? this.deps.timing().retrySeconds * 1000 : 0;
+    if (wholeRound) this.failuresInRound = 0;
+    this.deps.log.warn({ event: 'edge-pull-error', ...this.fields, origin: where, reason, retryMs: delayMs }, `upstream ${where} lost: ${reason}`);
+    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, delayMs);
+  }
+
+  /** A player arrived: cancel a pending idle stop. */
+  wanted(): void {
+    if (this.idleTimer) { clearTimeout(this.idleTimer); this.idleTimer = null; }
+  }
+
+  /** The last player left: stop after the idle time unless one comes back. */
+  idle(): void {
+    if (this.idleTimer || this.stopped) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      const s = this.deps.hub.stream(this.app, this.name);
+      if (!s || s.players.size === 0) this.stop('idle');
+    }, this.deps.timing().idleSeconds * 1000);
+  }
+
+  get active(): boolean { return !this.stopped; }
+
+  stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const client = this.client;
+    this.client = null;
+    this.deps.done(this); // first: players still waiting may ask for a fresh pull right away
+    this.deps.hub.pullEnded();
+    this.deps.log.info({ event: 'edge-pull-stop', ...this.fields, reason }, `pull stopped: ${reason}`);
+    if (this.stream) { const s = this.stream; this.stream = null; this.deps.hub.unpublish(s, this.id); }
+    client?.close(reason);
+  }
+}
