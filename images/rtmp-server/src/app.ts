@@ -88,7 +88,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       hub.updateSettings(next.play);
       edge?.update(next.edge);
       // Applied live: auth, play.*, rtmp.maxMessageSize (new sessions), http.cors/playerPage, edge timing.
-      config = { ...next, mode: config.mode, rtmp: { ...next.rtmp, port: config.rtmp.port, chunkSize: config.rtmp.chunkSize }, http: { ...next.http, port: config.http.port } };
+      config = { ...next, mode: config.mode, rtmp: { ...next.rtmp, port: config.rtmp.port, chunkSize: config.rtmp.chunkSize }, http: { ...next.http, port: config.http.port }, hls: { ...next.hls, dir: config.hls.dir, enabled: config.hls.enabled } };
       return restart;
     },
   };
