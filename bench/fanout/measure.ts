@@ -139,6 +139,7 @@ export async function runCase(spec: PeerSpec, players: number, media: Media, o: 
         `server: ${peer.server.output().slice(-2000)}\npublisher: ${peer.publisher.output().slice(-1000)}`);
     }
 
+    tcpBytesSent(peer.publisher.pid); // finds the publisher's connection while there are few sockets
     await sleep(1000);
     const rssIdle = rssBytes(pid);
     const idle0 = cpuMs(pid);

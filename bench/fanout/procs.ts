@@ -71,12 +71,13 @@ export function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-const ss = (args: string[]) => execFileSync('ss', ['-Htin', ...args], { encoding: 'utf8', timeout: 5000 });
+const ss = (args: string[]) => execFileSync('ss', ['-Htn', ...args], { encoding: 'utf8', timeout: 5000, maxBuffer: 256 * 1024 * 1024 });
 const localPorts = new Map<number, string>();
 
 /**
  * Bytes the process has sent (and had acknowledged) on its one TCP connection: the publisher's output.
- * (/proc/PID/io does not count send(), so ask the kernel's TCP info through `ss`.)
+ * (/proc/PID/io does not count send(), so ask the kernel's TCP info through `ss`.) Call it once before the
+ * players connect: the first call finds the connection among all sockets.
  */
 export function tcpBytesSent(pid: number): number {
   let port = localPorts.get(pid);
@@ -86,6 +87,6 @@ export function tcpBytesSent(pid: number): number {
     if (!port) return 0;
     localPorts.set(pid, port);
   }
-  const m = /bytes_acked:(\d+)/.exec(ss(['state', 'established', `( sport = :${port} )`]));
+  const m = /bytes_acked:(\d+)/.exec(ss(['-i', 'state', 'established', `( sport = :${port} )`]));
   return m ? Number(m[1]) : 0;
 }
