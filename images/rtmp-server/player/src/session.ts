@@ -21,7 +21,7 @@ const ENGINES: Record<Protocol, () => Promise<StartPlayback>> = {
 };
 const PROTOCOL_NAMES: Record<Protocol, string> = { hls: 'HLS', flv: 'HTTP-FLV' };
 
-/** How often the first-frame watch looks at the clock and the stream list. */
+/** How often the watch looks at the clock and the stream list while an engine runs. */
 const WATCH_MS = 1_000;
 /** The stream list may lag a fresh publish by a poll; wait this long before believing "not listed". */
 const NOT_LISTED_GRACE_MS = 2_000;
@@ -54,10 +54,11 @@ export class PlaybackSession {
     video.addEventListener('ended', () => this.playback && this.ended());
   }
 
-  play(target: Target): void {
+  /** `retry`: keep the current message while reconnecting, so a retry loop does not flicker. */
+  play(target: Target, retry = false): void {
     this.teardown();
     this.target = target;
-    void this.start(target, ++this.generation);
+    void this.start(target, ++this.generation, retry);
   }
 
   stop(): void {
@@ -67,8 +68,8 @@ export class PlaybackSession {
     this.status.set('idle', 'Stopped. Pick a stream and press Play.');
   }
 
-  private async start(target: Target, gen: number): Promise<void> {
-    this.status.set('connecting', `Connecting to ${nameOf(target)} over ${PROTOCOL_NAMES[target.protocol]}…`);
+  private async start(target: Target, gen: number, retry: boolean): Promise<void> {
+    if (!retry) this.status.set('connecting', `Connecting to ${nameOf(target)} over ${PROTOCOL_NAMES[target.protocol]}…`);
     let startPlayback: StartPlayback;
     try {
       startPlayback = await ENGINES[target.protocol]();
@@ -171,7 +172,7 @@ export class PlaybackSession {
 
   private retryLater(): void {
     const t = this.target!;
-    this.schedule(RETRY_DELAY_MS, () => this.play(t));
+    this.schedule(RETRY_DELAY_MS, () => this.play(t, true));
   }
 
   /** Sets the status unless it already says exactly that (the live region would repeat it). */
