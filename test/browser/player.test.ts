@@ -118,9 +118,11 @@ test('a stream that stops says so, and plays again when it is republished', asyn
   try {
     await page.goto(playerUrl({ app: 'live', stream: 'restart', protocol: 'flv' }));
     await expectPlaying(/^Playing live\/restart over HTTP-FLV/);
-  } finally {
-    await first.exited;
+  } catch (e) {
+    await first.stop();
+    throw e;
   }
+  await first.exited; // ffmpeg stops publishing by itself after 15 s
   const stopped = await waitForView(page, 'stopped', (v) => v.state === 'offline', 30_000, diagnostics);
   // "stopped" while the server holds the FLV connection; "is not live" if it closed it and the page reconnected.
   expect(stopped.status).toMatch(/^Stream live\/restart (stopped \(the server no longer lists it\)|is not live \()/);
@@ -130,7 +132,7 @@ test('a stream that stops says so, and plays again when it is republished', asyn
   } finally {
     await second.stop();
   }
-});
+}, 240_000);
 
 test('the live list shows the published stream and plays it on click', async () => {
   await page.goto(playerUrl({ app: 'live', stream: 'not-published', protocol: 'flv' }));
