@@ -35,7 +35,8 @@ test('publish → HLS on the HTTP port → files removed after the cleanup delay
 
     // Everything the server wrote is under hlsDir: the work dir holds only the config and the hls/ tree.
     expect(fs.readdirSync(server.workDir).sort()).toEqual(['hls', 'rtmp-server.yaml']);
-    const ours = /^live(\/livestream(-\d+\.ts|\.m3u8)|\/\.livestream\.m3u8\.tmp)?$/; // tmp: a playlist being replaced
+    // tmp: a playlist being replaced; .rtmp-server-hls: marks the directory as the server's (startup sweep)
+    const ours = /^live(\/livestream(-\d+\.ts|\.m3u8)|\/\.livestream\.m3u8\.tmp|\/\.rtmp-server-hls)?$/;
     expect(listFiles(server.hlsDir).filter((f) => !ours.test(f))).toEqual([]);
 
     await pub.stop();

@@ -154,15 +154,18 @@ test('a symlinked app directory leading outside is refused at write time', async
   expect(factory.stats.writeErrors).toBeGreaterThan(0);
 });
 
-test('files left by a previous run are swept at startup; other files are left alone', async () => {
+test('files left by a previous run are swept at startup; directories not marked as ours are left alone', async () => {
   const dir = path.join(work, 'sweep', 'hls');
   fs.mkdirSync(path.join(dir, 'live'), { recursive: true });
-  for (const f of ['old.m3u8', 'old-1.ts', '.old.m3u8.tmp']) fs.writeFileSync(path.join(dir, 'live', f), 'x');
+  for (const f of ['.rtmp-server-hls', 'old.m3u8', 'old-1.ts', '.old.m3u8.tmp']) fs.writeFileSync(path.join(dir, 'live', f), 'x');
+  // Not ours (say hls.dir was pointed at a source tree by mistake): never touched.
+  fs.mkdirSync(path.join(dir, 'src'));
+  for (const f of ['index.ts', 'list.m3u8']) fs.writeFileSync(path.join(dir, 'src', f), 'x');
   fs.writeFileSync(path.join(dir, 'keep.txt'), 'x');
   const factory = createHlsSinkFactory(hlsConfig(dir), quietLog);
   factories.push(factory);
   await factory.swept;
-  expect(listFiles(dir)).toEqual(['keep.txt']);
+  expect(listFiles(dir)).toEqual(['keep.txt', 'src', 'src/index.ts', 'src/list.m3u8']);
 });
 
 test('malformed payloads are skipped and counted, and the stream still plays', async () => {

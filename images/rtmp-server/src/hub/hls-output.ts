@@ -1,7 +1,7 @@
 /**
  * HLS output for the hub: a MediaSink factory that gives every published stream an HlsWriter, removes an ended
  * stream's files after `hls.cleanupDelaySeconds`, lets a stream that comes back before that continue its
- * playlist, and sweeps files left in `hls.dir` by a previous run.
+ * playlist, and sweeps files left in `hls.dir` by a previous run (only in directories it marked as its own).
  *
  * Reload: `factory.setConfig(next)` applies fragmentSeconds / windowSeconds / cleanupDelaySeconds to running
  * writers at their next segment (and to cleanups scheduled afterwards); it returns the fields that need a
@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { HlsConfig } from '../../../../lib/server-config';
 import type { Logger } from '../log';
-import { hlsPaths } from './hls-paths';
+import { HLS_DIR_MARKER, hlsPaths } from './hls-paths';
 import { emptyHlsStats, HlsStats, HlsTiming, HlsWriter } from './hls-writer';
 import type { MediaSink } from './types';
 
@@ -122,8 +122,9 @@ export function createHlsSinkFactory(cfg: HlsConfig, log: Logger): HlsSinkFactor
 }
 
 /**
- * Removes what a previous run left: `*.m3u8`, `*.ts` and temp files in `{dir}/{app}/`, then empty app
- * directories. Never follows links; other files are left alone.
+ * Removes what a previous run left: `*.m3u8`, `*.ts` and temp files in `{dir}/{app}/` directories that carry
+ * our marker (so a mistaken `hls.dir` never costs anyone their files), then the emptied directories.
+ * Never follows links.
  */
 async function sweep(dir: string, log: Logger): Promise<void> {
   const root = path.resolve(dir);
@@ -133,8 +134,10 @@ async function sweep(dir: string, log: Logger): Promise<void> {
     for (const app of await fsp.readdir(root, { withFileTypes: true })) {
       if (!app.isDirectory()) continue;
       const appDir = path.join(root, app.name);
-      for (const f of await fsp.readdir(appDir, { withFileTypes: true })) {
-        if ((f.isFile() || f.isSymbolicLink()) && /\.(m3u8|ts|tmp)$/.test(f.name)) {
+      const files = await fsp.readdir(appDir, { withFileTypes: true });
+      if (!files.some((f) => f.name === HLS_DIR_MARKER && f.isFile())) continue;
+      for (const f of files) {
+        if ((f.isFile() || f.isSymbolicLink()) && (/\.(m3u8|ts|tmp)$/.test(f.name) || f.name === HLS_DIR_MARKER)) {
           await fsp.unlink(path.join(appDir, f.name)).catch(() => undefined);
           removed++;
         }

@@ -5,6 +5,12 @@
 import * as path from 'node:path';
 import { isValidName } from './stream-names';
 
+/**
+ * Marks an app directory as created by this server: the startup sweep only deletes in marked directories, so
+ * an `hls.dir` pointed at the wrong place (a source tree, `/`) never loses files that are not ours.
+ */
+export const HLS_DIR_MARKER = '.rtmp-server-hls';
+
 /** The files of one stream: `{dir}/{app}/{stream}.m3u8` and `{dir}/{app}/{stream}-{seq}.ts`. */
 export interface HlsPaths {
   /** `path.resolve(dir)`. */

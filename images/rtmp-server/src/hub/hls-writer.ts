@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log';
 import { FlvTsMuxer, TsBuffer, TsFrame } from '../protocol/mpegts';
-import type { HlsPaths } from './hls-paths';
+import { HLS_DIR_MARKER, HlsPaths } from './hls-paths';
 import { PlaylistSegment, renderPlaylist } from './hls-playlist';
 import { SerialQueue } from './hls-queue';
 import type { MediaMessage } from './types';
@@ -144,7 +144,7 @@ export class HlsWriter {
       await unlinkQuiet(paths.playlist);
       await unlinkQuiet(paths.playlistTmp);
       for (const n of names) await unlinkQuiet(paths.file(n));
-      await fsp.rmdir(paths.appDir).catch(() => undefined); // only if empty: other streams share the app dir
+      await removeAppDirIfUnused(paths.appDir);
       this.dirReady = null;
     });
     return this.queue.idle();
@@ -253,7 +253,13 @@ export class HlsWriter {
     this.queue.push(async () => {
       try {
         await this.ensureDir();
-        await fsp.writeFile(paths.file(seg.name), data);
+        await fsp.writeFile(paths.file(seg.name), data).catch(async (e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+          // Another stream's cleanup removed the shared app directory just now: make it again, once.
+          this.dirReady = null;
+          await this.ensureDir();
+          await fsp.writeFile(paths.file(seg.name), data);
+        });
       } finally {
         this.pendingBytes -= data.length;
       }
@@ -290,11 +296,20 @@ export class HlsWriter {
         if (!st.isDirectory() || real !== path.join(await fsp.realpath(root), path.basename(appDir))) {
           throw new Error(`refusing HLS directory ${appDir}: not a plain directory inside ${root}`);
         }
+        await fsp.writeFile(path.join(appDir, HLS_DIR_MARKER), '', { flag: 'a' });
       })();
       this.dirReady.catch(() => { this.dirReady = null; });
     }
     return this.dirReady;
   }
+}
+
+/** Removes an app directory that holds nothing but our marker (other streams of the app may still use it). */
+async function removeAppDirIfUnused(appDir: string): Promise<void> {
+  const names = await fsp.readdir(appDir).catch(() => null);
+  if (!names || names.some((n) => n !== HLS_DIR_MARKER)) return;
+  await unlinkQuiet(path.join(appDir, HLS_DIR_MARKER));
+  await fsp.rmdir(appDir).catch(() => undefined);
 }
 
 async function unlinkQuiet(p: string): Promise<void> {
