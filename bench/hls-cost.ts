@@ -145,7 +145,8 @@ async function main(): Promise<void> {
     const { segmentsWritten, droppedSegments } = factory.stats;
     console.log(`native muxer + files : ${nativePer.toFixed(3)} CPU-ms per stream-second `
       + `(${segmentsWritten} segments written, ${droppedSegments} dropped)`);
-    console.log(`native muxer only    : ${(median(mux) / mediaSeconds).toFixed(3)} CPU-ms per stream-second`);
+    console.log(`native muxer only    : ${(median(mux) / mediaSeconds).toFixed(3)} CPU-ms per stream-second `
+      + '(indicative: garbage collection of earlier work can land here)');
     console.log(`ffmpeg -c copy -f hls: ${ffPer.toFixed(3)} CPU-ms per stream-second incl. start-up; `
       + `${ffMarginal.toFixed(3)} marginal (start-up ≈ ${startup.toFixed(0)} CPU-ms per process)`);
     if (rssKb) console.log(`ffmpeg peak memory   : ${(rssKb / 1024).toFixed(0)} MB per stream (a separate process each)`);
