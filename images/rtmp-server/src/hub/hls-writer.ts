@@ -89,6 +89,7 @@ export class HlsWriter {
   private dirReady: Promise<void> | null = null;
   private readonly queue: SerialQueue;
   private reportedError = false;
+  private reportedSkip = false;
 
   constructor(
     private readonly paths: HlsPaths,
@@ -163,7 +164,14 @@ export class HlsWriter {
     }
     const before = this.muxer.skipped;
     const frame = this.muxer.parse(m.type, m.timestamp, m.payload);
-    this.stats.skippedPayloads += this.muxer.skipped - before;
+    if (this.muxer.skipped !== before) {
+      this.stats.skippedPayloads += this.muxer.skipped - before;
+      if (!this.reportedSkip) {
+        this.reportedSkip = true; // once per stream: a non-H.264/AAC publisher would otherwise log every frame
+        this.log.warn({ event: 'hls-skipped-payload', stream: this.paths.stream, type: m.type, head: m.payload.subarray(0, 2).toString('hex') },
+          'HLS skipped a malformed or non-H.264/AAC payload');
+      }
+    }
     if (frame) this.add(frame);
   }
 
