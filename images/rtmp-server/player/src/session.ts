@@ -163,10 +163,13 @@ export class PlaybackSession {
     this.retryLater();
   }
 
+  /** The server closed the stream: after playing, it ended; before any frame, the server gave up waiting. */
   private ended(): void {
     const t = this.target!;
+    const played = this.firstFrame;
     this.teardown();
-    this.status.set('ended', `Stream ${nameOf(t)} ended. Retrying in ${RETRY_DELAY_MS / 1000} s.`);
+    const text = played ? `Stream ${nameOf(t)} ended.` : `Stream ${nameOf(t)} is not live (the server closed the connection).`;
+    this.status.set(played ? 'ended' : 'offline', `${text} Retrying in ${RETRY_DELAY_MS / 1000} s.`);
     this.retryLater();
   }
 
