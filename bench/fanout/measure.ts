@@ -65,6 +65,8 @@ export interface CaseResult {
   /** The load client's CPU over the window, % of one core: near 100 means the client, not the server, limits. */
   readonly clientCpuPct: number;
   readonly join: JoinSummary;
+  /** Each joining player's timings (ms from connect start; -1 = never). */
+  readonly joinTimings: JoinTiming[];
   /** Edge runs: connections on the origin's RTMP port (publisher + upstream pulls) and its API's count of players. */
   readonly origin?: { rtmpConnections: number; apiPlayers: number | null; cpuPct: number };
   /** Counters from the measured server's /metrics about drops, slow players, closes and upstream pulls. */
@@ -210,6 +212,9 @@ export async function runCase(spec: PeerSpec, players: number, media: Media, o: 
       rssSamplesMB: rssSamples.map((x) => Math.round(x * 10) / 10),
       clientCpuPct: (cc1 - cc0) / wallSec / 10,
       join: summariseJoin(joined.timings),
+      joinTimings: joined.timings.map((t) => ({
+        ...t, firstMediaMs: Math.round(t.firstMediaMs), firstFrameMs: Math.round(t.firstFrameMs), firstKeyMs: Math.round(t.firstKeyMs),
+      })),
       origin, metrics,
       errors: [...new Set([...ramped.errors, ...col.errors, ...joined.timings.filter((t) => t.error).map((t) => `joiner: ${t.error}`)])],
     };
