@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeFlv } from '../helpers/media';
-import type { RunningServer } from '../helpers/server-process';
+import { RunningServer, startServer } from '../helpers/server-process';
 
 let fixture: Promise<string> | null = null;
 
@@ -91,4 +91,21 @@ export async function waitUntil(what: string, check: () => Promise<boolean> | bo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Starts `n` origins that find each other as `origin-headless:1985` through the resolve file (re-resolved every
+ * 0.5 s), with short HLS fragments so playlists exist quickly.
+ */
+export async function startOrigins(names: ResolveFile, n: number): Promise<RunningServer[]> {
+  const origins: RunningServer[] = [];
+  for (let i = 0; i < n; i++) {
+    origins.push(await startServer({
+      args: ['--peers', 'origin-headless:1985'],
+      configYaml: 'cluster:\n  resolveSeconds: 0.5\nhls:\n  fragmentSeconds: 1\n  windowSeconds: 4\n',
+      env: names.env(),
+    }));
+  }
+  names.set('origin-headless', origins.map((o) => `127.0.0.1:${o.apiPort}`));
+  return origins;
 }

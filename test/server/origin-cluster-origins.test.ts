@@ -5,22 +5,15 @@
  * origins' HTTP ports (proxied to the holder).
  */
 import { probe } from '../helpers/media';
-import { RunningServer, startServer } from '../helpers/server-process';
-import { getJson, LoopPublisher, publishLoop, ResolveFile, waitUntil } from './cluster-support';
+import type { RunningServer } from '../helpers/server-process';
+import { getJson, LoopPublisher, publishLoop, ResolveFile, startOrigins, waitUntil } from './cluster-support';
 
 const names = new ResolveFile();
 const origins: RunningServer[] = [];
 let pub: LoopPublisher;
 
 beforeAll(async () => {
-  for (let i = 0; i < 3; i++) {
-    origins.push(await startServer({
-      args: ['--peers', 'origin-headless:1985'],
-      configYaml: 'cluster:\n  resolveSeconds: 0.5\nhls:\n  fragmentSeconds: 1\n  windowSeconds: 4\n',
-      env: names.env(),
-    }));
-  }
-  names.set('origin-headless', origins.map((o) => `127.0.0.1:${o.apiPort}`));
+  origins.push(...await startOrigins(names, 3));
   pub = await publishLoop(origins[0].rtmpUrl('live', 'held'), 40);
 });
 

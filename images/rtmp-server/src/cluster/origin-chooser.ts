@@ -1,8 +1,9 @@
 /**
  * Which origin an edge talks to for one stream, in an origin cluster (edge with `cluster.peers`):
- * - play: the origin that holds the stream (asked through the peers' /api/v1/clusters), then the others in
- *   placement order as failover. When no origin holds it yet, the placement order alone: the first one is
- *   where a publish of that name through any edge lands, so a player that comes early waits in the right place.
+ * - play: the origin that holds the stream (asked through the peers' /api/v1/clusters), alone. When no origin
+ *   holds it yet, the placement order: the first one is where a publish of that name through any edge lands,
+ *   so a player that comes early waits in the right place (and HolderWatch moves it if the stream shows up
+ *   elsewhere).
  * - publish: placement order (rendezvous hash of the name over the resolved `edge.origins`), so every edge
  *   sends one name to the same origin. If another origin already holds the name, that one first (no split).
  * Without `cluster.peers` an edge keeps plain round-robin over `edge.origins` (this chooser is not used).
@@ -43,16 +44,17 @@ export function createOriginChooser(config: ServerConfig, log: Logger, resolve: 
     const list = originOrder(app, stream, origins.addresses());
     return list.length ? list : [...config.edge.origins]; // nothing resolved: let the dialer try the names
   };
-  const holderFirst = async (app: string, stream: string) => {
+  const withHolder = async (app: string, stream: string, holderOnly: boolean) => {
     const [holder, order] = await Promise.all([locator.locate(app, stream), ordered(app, stream)]);
     if (!holder) return order;
     log.debug({ event: 'cluster-holder', app, stream, origin: holder.rtmp }, 'stream located');
-    return [holder.rtmp, ...order.filter((a) => a !== holder.rtmp)];
+    return holderOnly ? [holder.rtmp] : [holder.rtmp, ...order.filter((a) => a !== holder.rtmp)];
   };
   return {
     locator,
-    forPlay: holderFirst,
-    forPublish: holderFirst,
+    // A known holder is the only place to play from; if it fails, the next ask finds the new holder (or none).
+    forPlay: (app, stream) => withHolder(app, stream, true),
+    forPublish: (app, stream) => withHolder(app, stream, false),
     close() { peers.stop(); origins.stop(); },
   };
 }
