@@ -46,7 +46,9 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
     hub.addSinkFactory(hls);
   }
   const maxMessageSize = () => config.rtmp.maxMessageSize;
-  const edge = config.mode === 'edge' ? new Edge(config.edge, hub, log, maxMessageSize) : null;
+  // Origin cluster (cluster.peers set): peer lookup, HLS proxy, and on an edge the origin chooser (src/cluster).
+  const cluster = startCluster(config, log);
+  const edge = config.mode === 'edge' ? new Edge(config.edge, hub, log, maxMessageSize, cluster?.chooser ?? null) : null;
   const ctx: SessionContext = {
     hub,
     log,
@@ -56,8 +58,6 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   const rtmp = new RtmpListener(ctx);
   // Relay mode: push every publish to every address behind relay.targets (src/relay).
   const relay = config.mode === 'relay' ? startRelay(() => config, hub, log) : null;
-  // Origin cluster (cluster.peers set): peer lookup, HLS proxy, and on an edge the origin chooser (src/cluster).
-  const cluster = startCluster(config, log);
   const http = new MediaHttpServer(ctx, () => ({
     cors: config.http.cors, playerPage: config.http.playerPage, hlsDir: config.hls.dir, hlsEnabled: config.hls.enabled,
   }), cluster?.hlsProxy);

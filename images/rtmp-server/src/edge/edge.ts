@@ -8,7 +8,8 @@ import type { Stream } from '../hub/stream';
 import type { Logger } from '../log';
 import { RtmpClient } from '../protocol/rtmp/client';
 import type { UpstreamPublish } from '../session/context';
-import { OriginRing } from './origins';
+import type { OriginChooser } from '../cluster/origin-chooser';
+import { OriginRing, parseOrigin } from './origins';
 import { EDGE_FLASH_VER, EdgePull } from './pull';
 
 export class Edge implements HubDemandListener {
@@ -16,7 +17,11 @@ export class Edge implements HubDemandListener {
   private readonly pulls = new Map<string, EdgePull>();
   private config: EdgeConfig;
 
-  constructor(config: EdgeConfig, private readonly hub: Hub, private readonly log: Logger, private readonly maxMessageSize: () => number) {
+  constructor(
+    config: EdgeConfig, private readonly hub: Hub, private readonly log: Logger, private readonly maxMessageSize: () => number,
+    /** Origin cluster (cluster.peers set): picks the origin per stream instead of round-robin (src/cluster). */
+    private readonly chooser: OriginChooser | null = null,
+  ) {
     this.config = config;
     this.origins = new OriginRing(config.origins);
     hub.setDemandListener(this);
@@ -31,6 +36,7 @@ export class Edge implements HubDemandListener {
       hub: this.hub,
       log: this.log,
       origins: this.origins,
+      chooser: this.chooser,
       timing: () => this.config,
       maxMessageSize: this.maxMessageSize,
       done: (p) => { if (this.pulls.get(key) === p) this.pulls.delete(key); },
@@ -44,8 +50,11 @@ export class Edge implements HubDemandListener {
   /** Opens the forward of a local publish to an origin (each origin tried once, in turn). */
   async publishUpstream(app: string, stream: string, query: string): Promise<UpstreamPublish> {
     let lastError: Error | null = null;
-    for (let i = 0; i < this.origins.size; i++) {
-      const o = this.origins.pick();
+    // Origin cluster: the stream's placement origin first, the others as failover; else round-robin.
+    const ordered = this.chooser ? (await this.chooser.forPublish(app, stream)).map(parseOrigin) : null;
+    const tries = ordered?.length ?? this.origins.size;
+    for (let i = 0; i < tries; i++) {
+      const o = ordered ? ordered[i] : this.origins.pick();
       const client = new RtmpClient({
         host: o.host, port: o.port, app, stream, query, maxMessageSize: this.maxMessageSize(), flashVer: EDGE_FLASH_VER,
       });

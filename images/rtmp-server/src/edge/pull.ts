@@ -9,7 +9,9 @@ import type { Stream } from '../hub/stream';
 import type { MediaMessage } from '../hub/types';
 import type { Logger } from '../log';
 import { RtmpClient } from '../protocol/rtmp/client';
-import type { OriginRing } from './origins';
+import type { OriginChooser } from '../cluster/origin-chooser';
+import { watchHolder } from '../cluster/holder-watch';
+import { Origin, OriginRing, parseOrigin } from './origins';
 
 export interface EdgeTiming {
   idleSeconds: number;
@@ -20,6 +22,8 @@ export interface PullDeps {
   readonly hub: Hub;
   readonly log: Logger;
   readonly origins: OriginRing;
+  /** Origin cluster: where to pull each stream from (the holder), instead of round-robin. */
+  readonly chooser?: OriginChooser | null;
   readonly timing: () => EdgeTiming;
   readonly maxMessageSize: () => number;
   /** Called when the pull has stopped for good (idle). */
@@ -48,7 +52,17 @@ export class EdgePull {
 
   private connect(): void {
     if (this.stopped) return;
-    const origin = this.deps.origins.pick();
+    const chooser = this.deps.chooser;
+    if (!chooser) return this.dial(this.deps.origins.pick());
+    // Origin cluster: the holder (asked through the peers), else the stream's placement order (src/cluster).
+    void chooser.forPlay(this.app, this.name).then(
+      (list) => this.dial(list.length ? parseOrigin(list[this.failuresInRound % list.length]) : this.deps.origins.pick()),
+      () => this.dial(this.deps.origins.pick()),
+    );
+  }
+
+  private dial(origin: Origin): void {
+    if (this.stopped) return;
     const client = new RtmpClient({
       host: origin.host, port: origin.port, app: this.app, stream: this.name,
       maxMessageSize: this.deps.maxMessageSize(), flashVer: EDGE_FLASH_VER,
@@ -60,6 +74,14 @@ export class EdgePull {
     client.start('play').then(() => {
       this.failuresInRound = 0;
       this.deps.log.info({ event: 'edge-pull-start', ...this.fields, origin: where }, `pulling from ${where}`);
+      // Origin cluster: waiting where the stream is not (yet)? Move when it shows up on another origin.
+      if (this.deps.chooser) {
+        watchHolder({
+          chooser: this.deps.chooser, app: this.app, stream: this.name, current: where,
+          waiting: () => this.client === client && !this.stream?.frames && !this.stream?.audio, move: (r) => client.close(r),
+          intervalMs: this.deps.timing().retrySeconds * 1000,
+        });
+      }
     }, () => { /* reported through onClose */ });
   }
 
