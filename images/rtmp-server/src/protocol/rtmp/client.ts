@@ -67,6 +67,10 @@ export class RtmpClient {
   get bytesIn(): number { return this.conn?.bytesIn ?? 0; }
   get bytesOut(): number { return this.conn?.bytesOut ?? 0; }
   get closed(): boolean { return this.closeReason !== null; }
+  /** Once started: the socket, for callers that write pre-encoded chunks themselves (relay pushes attach it to the hub as a player). */
+  get socket(): net.Socket | null { return this.started ? this.conn?.socket ?? null : null; }
+  /** The message stream id the server's createStream gave. */
+  get mediaStreamId(): number { return this.streamId; }
 
   /** Connects and starts playing or publishing. */
   start(mode: RtmpClientMode): Promise<void> {
