@@ -1,11 +1,11 @@
 /**
  * One relay push: one published stream sent to one target server, kept up until `stop()`.
  *
- * Once the target accepts the publish, the push attaches to the hub as a player of kind 'relay-push' in
- * RTMP format: it gets the stream's start (metadata, codec configs, GOP from the last keyframe) and then the
- * same shared chunk bytes every RTMP player gets, written straight to the push socket. So its queue is
- * the player queue: bounded by `play.maxQueueBytes`, skipping to the next keyframe when the target falls
- * behind, closed after `play.slowPlayerCloseSeconds` of dropping. A push that fails or ends is retried
+ * Once the target accepts the publish (RtmpClient), the push attaches to the hub as a player of kind
+ * 'relay-push' in RTMP format: it gets the stream's start (metadata, codec configs, GOP from the last keyframe)
+ * and then the same shared chunk bytes every RTMP player gets, written straight to the push socket. So its
+ * queue is the player queue: bounded by `play.maxQueueBytes`, skipping to the next keyframe when the target
+ * falls behind, closed after `play.slowPlayerCloseSeconds` of dropping. A push that fails or ends is retried
  * with backoff (1 s doubling to 15 s) for as long as it is wanted; nothing it does reaches the publisher or
  * the other pushes.
  */
@@ -13,11 +13,12 @@ import { signPublish } from '../auth';
 import type { Hub } from '../hub/hub';
 import type { Player } from '../hub/player';
 import type { Logger } from '../log';
-import type { RtmpConnection } from '../protocol/rtmp/connection';
+import { RtmpClient } from '../protocol/rtmp/client';
+import { MEDIA_STREAM_ID } from '../protocol/rtmp/constants';
 import { splitHostPort } from '../discovery/resolver';
-import { openPublish } from './rtmp-publish-client';
 
 export interface PushSettings {
+  /** Chunk size the hub encodes media with; announced to the target before media. */
   readonly chunkSize: number;
   readonly maxMessageSize: number;
   /** This server's publish secret; when set, pushes carry a signed URL made with it (targets share it). */
@@ -33,7 +34,7 @@ const SIGNED_URL_SECONDS = 300;
 
 export class RelayPush {
   readonly id: string;
-  private conn: RtmpConnection | null = null;
+  private client: RtmpClient | null = null;
   private player: Player | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private backoffMs = RETRY_MIN_MS;
@@ -61,36 +62,41 @@ export class RelayPush {
     return { client: this.id, kind: 'relay-push', app: this.app, stream: this.stream, target: this.target };
   }
 
-  private streamArg(): string {
+  private authQuery(): string {
     const secret = this.settings().publishSecret;
-    if (!secret) return this.stream;
+    if (!secret) return '';
     const expires = Math.floor(Date.now() / 1000) + SIGNED_URL_SECONDS;
-    return `${this.stream}?expires=${expires}&sign=${signPublish(secret, this.app, this.stream, expires)}`;
+    return `expires=${expires}&sign=${signPublish(secret, this.app, this.stream, expires)}`;
   }
 
   private async attempt(): Promise<void> {
     this.retryTimer = null;
     if (this.stopped) return;
     const s = this.settings();
-    let conn: RtmpConnection;
+    const hp = splitHostPort(this.target);
+    const client = new RtmpClient({
+      host: hp?.host ?? this.target, port: hp?.port ?? 1935, app: this.app, stream: this.stream, query: this.authQuery(),
+      chunkSize: s.chunkSize, maxMessageSize: s.maxMessageSize, timeoutMs: CONNECT_TIMEOUT_MS, flashVer: 'rtmp-k8s-relay',
+    });
     try {
-      conn = await openPublish(
-        { address: this.target, app: this.app, stream: this.streamArg() },
-        { chunkSize: s.chunkSize, maxMessageSize: s.maxMessageSize, timeoutMs: CONNECT_TIMEOUT_MS },
-      );
+      await client.start('publish');
+      // Media is encoded once for every player on MEDIA_STREAM_ID; a server handing out another id cannot take it.
+      if (client.mediaStreamId !== MEDIA_STREAM_ID) throw new Error(`target gave stream id ${client.mediaStreamId}, need ${MEDIA_STREAM_ID}`);
     } catch (e) {
+      client.close('push failed');
       this.log.warn({ event: 'relay-push-failed', ...this.fields(), err: (e as Error).message, retryMs: this.backoffMs },
         `push to ${this.target} failed: ${(e as Error).message}`);
       return this.scheduleRetry();
     }
-    if (this.stopped || !this.hub.stream(this.app, this.stream)?.publisher) {
-      conn.close('push no longer wanted');
+    const socket = client.socket;
+    if (this.stopped || !socket || !this.hub.stream(this.app, this.stream)?.publisher) {
+      client.close('push no longer wanted');
       return;
     }
-    this.conn = conn;
+    this.client = client;
     this.connects++;
     const upAt = Date.now();
-    conn.onClose = (reason) => {
+    client.onClose = (reason) => {
       this.detach();
       if (this.stopped) return;
       if (Date.now() - upAt >= HEALTHY_MS) this.backoffMs = RETRY_MIN_MS;
@@ -98,8 +104,8 @@ export class RelayPush {
       this.scheduleRetry();
     };
     this.player = this.hub.play(this.app, this.stream, {
-      id: this.id, kind: 'relay-push', ip: splitHostPort(this.target)?.host ?? this.target, format: 'rtmp',
-      socket: conn.socket, close: (reason) => conn.close(reason), recvBytes: () => conn.bytesIn,
+      id: this.id, kind: 'relay-push', ip: hp?.host ?? this.target, format: 'rtmp',
+      socket, close: (reason) => client.close(reason), recvBytes: () => client.bytesIn,
     });
     this.log.info({ event: 'relay-push', ...this.fields(), connects: this.connects }, `pushing ${this.app}/${this.stream} to ${this.target}`);
   }
@@ -114,7 +120,7 @@ export class RelayPush {
   private detach(): void {
     if (this.player) this.hub.stopPlay(this.player);
     this.player = null;
-    this.conn = null;
+    this.client = null;
   }
 
   /** Ends the push for good (the stream stopped, the target vanished, or shutdown). */
@@ -123,9 +129,9 @@ export class RelayPush {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const conn = this.conn;
+    const client = this.client;
     this.detach();
-    conn?.close(reason);
+    client?.close(reason);
     this.log.info({ event: 'relay-push-stop', ...this.fields(), reason }, `push to ${this.target} stopped: ${reason}`);
   }
 }
