@@ -55,6 +55,21 @@ test('an address set follows its resolver: adds, removes, keeps the last answer 
   }
 });
 
+test('new entries from a reloaded config apply at once; a dropped entry takes its addresses with it', async () => {
+  const answers: Record<string, string[]> = { 'a:1': ['10.0.0.1:1'], 'b:1': ['10.0.0.2:1', '10.0.0.3:1'] };
+  const set = new AddressSet({ entries: ['a:1'], intervalSeconds: 3600, log, label: 'test', resolve: async (e) => answers[e] });
+  await set.start();
+  try {
+    expect(set.addresses()).toEqual(['10.0.0.1:1']);
+    await set.setEntries(['a:1', 'b:1'], 3600);
+    expect(set.addresses()).toEqual(['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1']);
+    await set.setEntries(['b:1'], 3600);
+    expect(set.addresses()).toEqual(['10.0.0.2:1', '10.0.0.3:1']);
+  } finally {
+    set.stop();
+  }
+});
+
 test('the address set re-resolves on its interval', async () => {
   let n = 0;
   const set = new AddressSet({

@@ -21,6 +21,8 @@ export interface OriginChooser {
   /** RTMP `ip:port` addresses to forward a publish of `app/stream` to, best first. */
   forPublish(app: string, stream: string): Promise<string[]>;
   readonly locator: StreamLocator;
+  /** A reloaded config: new `cluster.peers` / `edge.origins` apply at once. */
+  update(next: ServerConfig): void;
   close(): void;
 }
 
@@ -55,6 +57,10 @@ export function createOriginChooser(config: ServerConfig, log: Logger, resolve: 
     // A known holder is the only place to play from; if it fails, the next ask finds the new holder (or none).
     forPlay: (app, stream) => withHolder(app, stream, true),
     forPublish: (app, stream) => withHolder(app, stream, false),
+    update(next) {
+      void peers.setEntries(next.cluster.peers, next.cluster.resolveSeconds);
+      void origins.setEntries(next.edge.origins, next.cluster.resolveSeconds);
+    },
     close() { peers.stop(); origins.stop(); },
   };
 }

@@ -14,16 +14,28 @@ export interface RunningCluster {
   readonly chooser: OriginChooser | null;
   readonly locator: StreamLocator;
   readonly hlsProxy: HlsProxy;
+  /** A reloaded config: peers and origins apply at once; returns the fields that need a restart. */
+  update(next: ServerConfig): string[];
   close(): void;
 }
 
-/** Null when `cluster.peers` is empty (a standalone origin or a plain edge). */
+/** Null when `cluster.peers` is empty (a standalone origin or a plain edge; turning peers on or off needs a restart). */
 export function startCluster(config: ServerConfig, log: Logger, resolve: Resolver = defaultResolver()): RunningCluster | null {
   if (config.cluster.peers.length === 0) return null;
   if (config.mode === 'edge') {
     const chooser = createOriginChooser(config, log, resolve);
-    return { chooser, locator: chooser.locator, hlsProxy: createHlsProxy(chooser.locator, log), close: () => chooser.close() };
+    return {
+      chooser, locator: chooser.locator, hlsProxy: createHlsProxy(chooser.locator, log), close: () => chooser.close(),
+      update: (next) => (next.cluster.peers.length === 0 ? ['cluster.peers'] : (chooser.update(next), [])),
+    };
   }
   const { peers, locator } = startPeers(config, log, resolve);
-  return { chooser: null, locator, hlsProxy: createHlsProxy(locator, log), close: () => peers.stop() };
+  return {
+    chooser: null, locator, hlsProxy: createHlsProxy(locator, log), close: () => peers.stop(),
+    update: (next) => {
+      if (next.cluster.peers.length === 0) return ['cluster.peers'];
+      void peers.setEntries(next.cluster.peers, next.cluster.resolveSeconds);
+      return [];
+    },
+  };
 }

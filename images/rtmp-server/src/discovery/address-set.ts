@@ -22,6 +22,8 @@ export interface AddressSetOptions {
 }
 
 export class AddressSet {
+  private entries: readonly string[];
+  private intervalMs: number;
   private readonly byEntry = new Map<string, string[]>();
   private current = new Set<string>();
   private readonly listeners: ((c: AddressChange) => void)[] = [];
@@ -29,15 +31,32 @@ export class AddressSet {
   private running: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly opts: AddressSetOptions) {}
+  constructor(private readonly opts: AddressSetOptions) {
+    this.entries = opts.entries;
+    this.intervalMs = Math.max(0.1, opts.intervalSeconds) * 1000;
+  }
 
   /** Resolves once now, then every interval. Resolves when the first round is done. */
   start(): Promise<void> {
     const first = this.refresh();
-    const ms = Math.max(0.1, this.opts.intervalSeconds) * 1000;
-    this.timer = setInterval(() => void this.refresh(), ms);
-    this.timer.unref();
+    this.arm();
     return first;
+  }
+
+  private arm(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => void this.refresh(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** A reloaded config: new entries and interval, applied with an immediate round. */
+  setEntries(entries: readonly string[], intervalSeconds: number): Promise<void> {
+    const ms = Math.max(0.1, intervalSeconds) * 1000;
+    if (JSON.stringify(entries) === JSON.stringify(this.entries) && ms === this.intervalMs) return Promise.resolve();
+    this.entries = entries;
+    for (const e of [...this.byEntry.keys()]) if (!entries.includes(e)) this.byEntry.delete(e);
+    if (ms !== this.intervalMs) { this.intervalMs = ms; if (this.timer) this.arm(); }
+    return this.running ? this.running.then(() => this.refresh()) : this.refresh();
   }
 
   stop(): void {
@@ -58,9 +77,11 @@ export class AddressSet {
   }
 
   private async round(): Promise<void> {
-    await Promise.all(this.opts.entries.map(async (entry) => {
+    const entries = this.entries;
+    await Promise.all(entries.map(async (entry) => {
       try {
-        this.byEntry.set(entry, await this.opts.resolve(entry));
+        const list = await this.opts.resolve(entry);
+        if (this.entries.includes(entry)) this.byEntry.set(entry, list);
       } catch (e) {
         this.opts.log.warn({ event: 'resolve-failed', what: this.opts.label, entry, err: (e as Error).message },
           `cannot resolve ${entry}; keeping its last addresses`);

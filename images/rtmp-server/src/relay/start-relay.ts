@@ -8,6 +8,8 @@ import { Relay } from './relay';
 
 export interface RunningRelay {
   readonly relay: Relay;
+  /** A reloaded config: new targets / interval apply at once (pushes follow the new address set). */
+  update(next: ServerConfig): void;
   close(): void;
 }
 
@@ -22,5 +24,9 @@ export function startRelay(config: () => ServerConfig, hub: Hub, log: Logger, re
     return { chunkSize: now.rtmp.chunkSize, maxMessageSize: now.rtmp.maxMessageSize, publishSecret: now.auth.publishSecret };
   }, log);
   void targets.start();
-  return { relay, close: () => relay.close() };
+  return {
+    relay,
+    update: (next) => void targets.setEntries(next.relay.targets, next.relay.resolveSeconds),
+    close: () => relay.close(),
+  };
 }
