@@ -87,6 +87,9 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       else if (next.hls.enabled && config.mode !== 'edge') restart.push('hls.enabled');
       hub.updateSettings(next.play);
       edge?.update(next.edge);
+      relay?.update(next);
+      if (cluster) restart.push(...cluster.update(next));
+      else if (next.cluster.peers.length > 0) restart.push('cluster.peers');
       // Applied live: auth, play.*, rtmp.maxMessageSize (new sessions), http.cors/playerPage, edge timing.
       config = { ...next, mode: config.mode, rtmp: { ...next.rtmp, port: config.rtmp.port, chunkSize: config.rtmp.chunkSize }, http: { ...next.http, port: config.http.port }, hls: { ...next.hls, dir: config.hls.dir, enabled: config.hls.enabled } };
       return restart;
