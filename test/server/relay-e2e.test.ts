@@ -5,7 +5,9 @@
  * publisher; a killed server does not disturb the publisher or the others; restarted at the same address,
  * it gets its push back by itself.
  */
+import * as net from 'node:net';
 import { countFrames } from '../helpers/media';
+import { events } from '../helpers/server-logs';
 import { RunningServer, startServer } from '../helpers/server-process';
 import { getJson, isPublishing, LoopPublisher, publishLoop, ResolveFile, waitUntil } from './cluster-support';
 
@@ -72,4 +74,21 @@ test('a killed server does not disturb the publisher or the other servers; resta
   await expectPlays(servers[1], 'restarted server 2');
   expect(pub.running()).toBe(true);
   expect(await isPublishing(relay, STREAM)).toBe(true);
+});
+
+test('a target that accepts TCP and never answers costs only its own push (retried, the others flow)', async () => {
+  const hole = net.createServer(() => { /* accept and stay silent */ });
+  await new Promise<void>((r) => hole.listen(0, '127.0.0.1', () => r()));
+  const holeAddr = `127.0.0.1:${(hole.address() as net.AddressInfo).port}`;
+  try {
+    names.set('rtmp-server-headless', [...servers.map(rtmpAddr), holeAddr]);
+    await waitUntil('two failed attempts at the silent target', () =>
+      events(relay, 'relay-push-failed', { target: holeAddr }).length >= 2, 25000);
+    expect(pub.running()).toBe(true);
+    expect(await countFrames(servers[0].rtmpUrl('live', STREAM), 2)).toBeGreaterThan(0);
+    expect((await relayPushes()).length).toBe(3);
+  } finally {
+    publishTo(servers);
+    hole.close();
+  }
 });
