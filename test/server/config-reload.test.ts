@@ -75,6 +75,17 @@ describe('config reload', () => {
     expect(app.reload).not.toHaveBeenCalled();
   });
 
+  test('an app that fails to apply a config keeps the shell on the old one, logged, no crash', () => {
+    const cm = new ConfigMapDir('log:\n  level: info\n');
+    const load = () => loadConfig({ argv: ['--config', cm.file], env: {} }).config;
+    const config = load();
+    const { log, lines } = captureLogger();
+    cm.update('log:\n  level: warn\n');
+    const app = { reload: () => { throw new Error('boom'); } };
+    expect(reloadConfig(config, load, app, log)).toBeNull();
+    expect(lines.find((l) => l.event === 'config-reload-failed')).toMatchObject({ changed: ['log.level'] });
+  });
+
   test('changedFields lists dotted paths', () => {
     const a = loadConfig({ argv: [], env: {} }).config;
     const b = loadConfig({ argv: ['--origin', 'o:1', '--hls-dir', '/x'], env: {} }).config;

@@ -1,6 +1,12 @@
 // SIGTERM on the real server with real sessions: readiness 503 at once, still accepting during the grace,
 // refusing after it, running players keep receiving during the drain, exit 0.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort } from '../helpers/ports';
+import { SERVER_ENTRY } from '../helpers/server-process';
 import { publish } from '../helpers/media';
 import { RunningServer, startServer } from '../helpers/server-process';
 import { play, until } from './api-players';
@@ -99,6 +105,20 @@ describe('graceful shutdown', () => {
       expect(JSON.parse(start).graceMs).toBe(0);
     } finally {
       await server.stop('SIGKILL');
+    }
+  });
+
+  test('a listener port already in use: start-failed logged, exit 1 (not 0, not a hang)', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    try {
+      const taken = (busy.address() as net.AddressInfo).port;
+      const r = spawnSync(process.execPath, [SERVER_ENTRY, '--rtmp-port', String(taken), '--http-port', String(await freePort()),
+        '--api-port', String(await freePort()), '--hls-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'rtmp-busy-'))], { encoding: 'utf8', timeout: 20000 });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/"event":"start-failed".*EADDRINUSE/);
+    } finally {
+      busy.close();
     }
   });
 });

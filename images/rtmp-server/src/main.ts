@@ -3,8 +3,8 @@
 import { diffFromDefaults, ServerConfig } from '../../../lib/server-config';
 import { createMediaApp } from './app';
 import { CONFIG_EXIT_CODE, ConfigError } from './config/errors';
-import { parseFlags, USAGE } from './config/flags';
-import { loadConfig } from './config/load';
+import { ParsedFlags, parseFlags, USAGE } from './config/flags';
+import { LoadedConfig, LoadInput, loadConfig } from './config/load';
 import { reloadConfig } from './config/reload';
 import { watchConfigFile } from './config/watch';
 import { startApiServer } from './http/api-server';
@@ -17,52 +17,43 @@ function redact(input: ReturnType<typeof diffFromDefaults>): unknown {
   return auth ? { ...input, auth } : input;
 }
 
-function refuse(e: ConfigError): never {
-  for (const p of e.problems) process.stderr.write(`config error: ${p}\n`);
-  process.exit(CONFIG_EXIT_CODE);
-}
-
-async function main(argv: string[]): Promise<void> {
-  const input = { argv, env: process.env };
-  let flags;
-  let loaded;
+/** Parses flags and loads the config; prints `config error: ...` lines and exits 2 when refused. */
+function readConfig(input: LoadInput): { flags: ParsedFlags; loaded: LoadedConfig } | null {
   try {
-    flags = parseFlags(argv);
+    const flags = parseFlags(input.argv);
     if (flags.help || flags.version) {
       process.stdout.write(flags.help ? `${USAGE}\n` : `${VERSION}\n`);
-      return;
+      return null;
     }
-    loaded = loadConfig(input, flags);
+    return { flags, loaded: loadConfig(input, flags) };
   } catch (e) {
-    if (e instanceof ConfigError) refuse(e);
-    throw e;
+    if (!(e instanceof ConfigError)) throw e;
+    for (const p of e.problems) process.stderr.write(`config error: ${p}\n`);
+    process.exit(CONFIG_EXIT_CODE);
   }
-  let config: ServerConfig = loaded.config;
-  const log = createLogger(config.log.level);
-  installCrashLog(log);
-  log.info({
-    event: 'start', mode: config.mode, file: loaded.file, settings: redact(diffFromDefaults(config)), sources: loaded.sources,
-  }, `rtmp-server ${VERSION} starting as ${config.mode}`);
-  for (const w of loaded.warnings) log.warn({ event: 'config-warning' }, w);
+}
 
+/** Starts the API, the media listeners and the config watch; signals drive the shutdown. */
+async function run(input: LoadInput, flags: ParsedFlags, loaded: LoadedConfig, log: Logger): Promise<void> {
+  let config: ServerConfig = loaded.config;
   const app = createMediaApp(config, log);
   const lifecycle = new Lifecycle({ app, settings: () => config.lifecycle, log, exit: (code) => process.exit(code) });
+  // Installed before binding, so a SIGTERM during start-up also ends cleanly with exit 0.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => lifecycle.handleSignal(signal));
+
   const api = await startApiServer({ hub: app.hub, config: () => config, lifecycle, log }, config.api.port);
   lifecycle.onExit(() => api.close());
   await app.listen();
   lifecycle.markListening();
-  log.info({
-    event: 'listening', rtmp: config.rtmp.port, http: config.http.port, api: api.port,
-  }, `listening: rtmp ${config.rtmp.port}, http ${config.http.port}, api ${api.port}`);
+  log.info({ event: 'listening', rtmp: config.rtmp.port, http: config.http.port, api: api.port },
+    `listening: rtmp ${config.rtmp.port}, http ${config.http.port}, api ${api.port}`);
 
   if (loaded.file) {
-    const file = loaded.file;
-    const watch = watchConfigFile(file, () => {
-      config = reloadConfig(config, () => loadConfig(input, flags).config, app, log) ?? config;
-    }, log);
+    // Flags and env are re-applied over the new file, so they keep winning after a reload.
+    const reread = () => loadConfig(input, flags).config;
+    const watch = watchConfigFile(loaded.file, () => { config = reloadConfig(config, reread, app, log) ?? config; }, log);
     lifecycle.onExit(() => watch.close());
   }
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => lifecycle.handleSignal(signal));
 }
 
 /** An error nothing caught ends the process (state may be corrupt), but only after it is logged. */
@@ -75,7 +66,23 @@ function installCrashLog(log: Logger): void {
   process.on('unhandledRejection', crash('unhandledRejection'));
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`rtmp-server: cannot start: ${(e as Error)?.stack ?? e}\n`);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const input: LoadInput = { argv: process.argv.slice(2), env: process.env };
+  const read = readConfig(input);
+  if (!read) return;
+  const { flags, loaded } = read;
+  const { config } = loaded;
+  const log = createLogger(config.log.level);
+  installCrashLog(log);
+  log.info({ event: 'start', mode: config.mode, file: loaded.file, settings: redact(diffFromDefaults(config)), sources: loaded.sources },
+    `rtmp-server ${VERSION} starting as ${config.mode}`);
+  for (const w of loaded.warnings) log.warn({ event: 'config-warning' }, w);
+  try {
+    await run(input, flags, loaded, log);
+  } catch (e) {
+    log.fatal({ event: 'start-failed', err: e }, `cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -38,7 +38,13 @@ export function reloadConfig(
   }
   const changed = changedFields(current, next);
   if (changed.length === 0) return null;
-  const fromApp = app.reload(next);
+  let fromApp: string[];
+  try {
+    fromApp = app.reload(next);
+  } catch (e) {
+    log.error({ event: 'config-reload-failed', changed, err: e }, 'applying the new config failed; keeping the running one');
+    return null;
+  }
   const needRestart = [...new Set([...fromApp, ...SHELL_RESTART_FIELDS.filter((f) => changed.includes(f))])];
   log.level = next.log.level;
   log.info({ event: 'config-reloaded', changed, needRestart }, needRestart.length
