@@ -45,8 +45,9 @@ export function serveFlv(req: http.IncomingMessage, res: http.ServerResponse, ct
   ctx.hub.countAccepted();
   ctx.log.info({ event: 'play', kind: 'flv-play', client: id, ip, app, stream: name }, 'play started');
   let closedReason = '';
-  const close = (reason: string) => {
+  const close = (reason: string, abort?: boolean) => {
     if (!closedReason) closedReason = reason;
+    if (abort) { socket.destroy(); return; }
     socket.end();
     setTimeout(() => socket.destroy(), 2000).unref();
   };

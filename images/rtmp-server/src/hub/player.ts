@@ -30,8 +30,11 @@ export interface PlayerInit {
   readonly ip: string;
   readonly format: OutputFormat;
   readonly socket: PlayerSocket;
-  /** Ends the player's session (the session then calls hub.stopPlay). */
-  readonly close: (reason: string) => void;
+  /**
+   * Ends the player's session (the session then calls hub.stopPlay). `abort`: drop the connection at once
+   * instead of flushing what is queued (a slow player's backlog would never flush).
+   */
+  readonly close: (reason: string, abort?: boolean) => void;
   /** Bytes received from the player (for the API). */
   readonly recvBytes?: () => number;
 }

@@ -52,6 +52,7 @@ export class Stream {
   private gopBytes = 0;
   private pending: Entry[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private sinks: MediaSink[] = [];
 
   constructor(
@@ -114,10 +115,11 @@ export class Stream {
     }
 
     if (this.players.size === 0) return;
-    if (this.settings.mergeWriteMs > 0) {
-      this.pending.push(e);
-    } else {
-      this.deliver(new Batch([e], this.chunkSize));
+    this.pending.push(e);
+    // mergeWriteMs 0: no added latency, but the messages parsed from one read of the publisher's socket
+    // still leave in one write per player (flushed before the event loop polls sockets again).
+    if (this.settings.mergeWriteMs <= 0 && !this.immediate) {
+      this.immediate = setImmediate(() => { this.immediate = null; this.flush(); });
     }
   }
 
@@ -158,8 +160,8 @@ export class Stream {
 
   /** Re-reads settings.mergeWriteMs (config reload). */
   retime(): void {
-    this.disarmTimer();
     this.flush();
+    this.disarmTimer();
     this.armTimer();
   }
 
@@ -170,6 +172,7 @@ export class Stream {
 
   private disarmTimer(): void {
     if (this.timer) { clearInterval(this.timer); this.timer = null; }
+    if (this.immediate) { clearImmediate(this.immediate); this.immediate = null; }
     this.pending = [];
   }
 
@@ -187,7 +190,7 @@ export class Stream {
     for (const p of this.players) {
       if (p.deliver(batch, now, this.settings) < 0) (slow ??= []).push(p);
     }
-    if (slow) for (const p of slow) { this.events.slowPlayerClosed(p); p.init.close('slow player: dropping too long'); }
+    if (slow) for (const p of slow) { this.events.slowPlayerClosed(p); p.init.close('slow player: dropping too long', true); }
   }
 
   /** Ends everything (process shutdown). */

@@ -169,7 +169,7 @@ export class RtmpSession {
     this.ctx.log.info({ event: 'play', kind: 'rtmp-play', ...this.fields(), agent: this.agent }, 'play started');
     this.player = this.ctx.hub.play(this.app, this.streamName, {
       id: this.id, kind: 'rtmp-play', ip: this.ip, format: 'rtmp', socket: this.conn.socket,
-      close: (reason) => this.conn.close(reason),
+      close: (reason, abort) => (abort ? this.conn.fail(reason) : this.conn.close(reason)),
       recvBytes: () => this.conn.bytesIn,
     });
     this.stream = this.ctx.hub.stream(this.app, this.streamName) ?? null;
