@@ -140,3 +140,22 @@ describe('config loading', () => {
     expect(loadConfig({ argv: ['--config', file], env: {} }).config).toEqual(DEFAULT_SERVER_CONFIG);
   });
 });
+
+describe('default HLS directory on a workstation', () => {
+  const { withUsableHlsDir } = require('../../images/rtmp-server/src/config/hls-dir') as typeof import('../../images/rtmp-server/src/config/hls-dir');
+  const base = loadConfig({ argv: [], env: {} }).config;
+  const unwritable = { ...base, hls: { ...base.hls, dir: path.join(__filename, 'hls') } }; // below a regular file: never creatable
+
+  test('an unwritable default moves under the temp dir, with a warning', () => {
+    const r = withUsableHlsDir(unwritable, {}, '/tmp/x');
+    expect(r.config.hls.dir).toMatch(/^\/tmp\/x\/rtmp-server-hls-/);
+    expect(r.warning).toMatch(/not writable/);
+  });
+
+  test('an explicitly chosen directory is never replaced; a writable one is kept', () => {
+    expect(withUsableHlsDir(unwritable, { 'hls.dir': '--hls-dir' }).config).toBe(unwritable);
+    const tmpDirCfg = { ...base, hls: { ...base.hls, dir: path.join(os.tmpdir(), 'not-yet-created', 'hls') } };
+    expect(withUsableHlsDir(tmpDirCfg, {}).config).toBe(tmpDirCfg);
+    expect(fs.existsSync(path.join(os.tmpdir(), 'not-yet-created'))).toBe(false); // checking creates nothing
+  });
+});

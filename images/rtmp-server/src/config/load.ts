@@ -5,6 +5,7 @@ import { SERVER_CONFIG_PATH, ServerConfig } from '../../../../lib/server-config'
 import { readEnv } from './env';
 import { readConfigFile } from './file';
 import { ParsedFlags, parseFlags } from './flags';
+import { withUsableHlsDir } from './hls-dir';
 import { ConfigLayer, emptyLayer, mergeLayers } from './layer';
 import { validateConfig } from './validate';
 
@@ -35,5 +36,8 @@ export function loadConfig(input: LoadInput, flags: ParsedFlags = parseFlags(inp
   const fileLayer: ConfigLayer = file ? readConfigFile(file) : emptyLayer();
   const env = readEnv(input.env);
   const merged = mergeLayers([fileLayer, env, flags]);
-  return { config: validateConfig(merged), file, sources: merged.sources, warnings: env.warnings };
+  const valid = validateConfig(merged);
+  // Only without any config file (npm run server): with one (the image, Kubernetes) a bad volume must show.
+  const { config, warning } = file ? { config: valid, warning: null } : withUsableHlsDir(valid, merged.sources);
+  return { config, file, sources: merged.sources, warnings: warning ? [...env.warnings, warning] : env.warnings };
 }
