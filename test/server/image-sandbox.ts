@@ -75,6 +75,9 @@ export interface Sandbox {
 
 /** The mounts of the image's filesystem; `configYaml` goes to the path the CMD passes to --config. */
 export function makeSandbox(configYaml: string, spec = parseDockerfile()): Sandbox {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the image test needs root (bwrap mounts, chown of the volume, setpriv to the image user), as CI runs it');
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rtmp-image-'));
   fs.chmodSync(work, 0o755);
   const configFile = spec.cmd[spec.cmd.indexOf('--config') + 1];
