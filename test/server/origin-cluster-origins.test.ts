@@ -42,4 +42,10 @@ test('HLS of the stream plays through every origin, whichever holds it', async (
   }
   const missing = await fetch(origins[1].httpUrl('/live/nobody.m3u8'));
   expect(missing.status).toBe(404);
+  // A request that was proxied once is answered locally (404 here), never bounced on: no proxy loops.
+  const again = await fetch(origins[1].httpUrl('/live/held.m3u8'), { headers: { 'x-rtmp-server-proxied': '1' } });
+  expect(again.status).toBe(404);
+  const head = await fetch(origins[2].httpUrl('/live/held.m3u8'), { method: 'HEAD' });
+  expect(head.status).toBe(200);
+  expect(head.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
 });
