@@ -150,3 +150,20 @@ test('players of an edge whose origin stays away are closed cleanly, not left ha
     await lonely.stop();
   }
 }, 90000);
+
+test('with a play key, the edge checks it and passes it upstream itself', async () => {
+  const yaml = 'auth:\n  playKey: k1\n';
+  const o = await startServer({ configYaml: yaml });
+  const e = await startServer({ configYaml: yaml + EDGE_YAML, args: ['--mode', 'edge', '--origin', `127.0.0.1:${o.rtmpPort}`] });
+  const pub = publish(o.rtmpUrl('live', 'keyed'), 20);
+  try {
+    await waitForEvent(o, 'publish', { stream: 'keyed' });
+    expect((await fetch(e.httpUrl('/live/keyed.flv'))).status).toBe(403);
+    expect(await countFrames(e.httpUrl('/live/keyed.flv?key=k1'), 1)).toBeGreaterThan(5);
+    expect(events(o, 'play', { stream: 'keyed', agent: 'rtmp-k8s-edge' }).length).toBe(1);
+    expect(events(o, 'reject')).toEqual([]);
+  } finally {
+    await pub.stop();
+    await Promise.all([e.stop(), o.stop()]);
+  }
+});

@@ -48,7 +48,9 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   const maxMessageSize = () => config.rtmp.maxMessageSize;
   // Origin cluster (cluster.peers set): peer lookup, HLS proxy, and on an edge the origin chooser (src/cluster).
   const cluster = startCluster(config, log);
-  const edge = config.mode === 'edge' ? new Edge(config.edge, hub, log, maxMessageSize, cluster?.chooser ?? null) : null;
+  // Edges and origins share one config (one ConfigMap), so an edge passes the play key upstream itself.
+  const playQuery = () => (config.auth.playKey ? new URLSearchParams({ key: config.auth.playKey }).toString() : '');
+  const edge = config.mode === 'edge' ? new Edge(config.edge, hub, log, maxMessageSize, cluster?.chooser ?? null, playQuery) : null;
   const ctx: SessionContext = {
     hub,
     log,

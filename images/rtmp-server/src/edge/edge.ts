@@ -21,6 +21,8 @@ export class Edge implements HubDemandListener {
     config: EdgeConfig, private readonly hub: Hub, private readonly log: Logger, private readonly maxMessageSize: () => number,
     /** Origin cluster (cluster.peers set): picks the origin per stream instead of round-robin (src/cluster). */
     private readonly chooser: OriginChooser | null = null,
+    /** Query the edge's own upstream plays carry (the shared play key). */
+    private readonly playQuery: () => string = () => '',
   ) {
     this.config = config;
     this.origins = new OriginRing(config.origins);
@@ -39,6 +41,7 @@ export class Edge implements HubDemandListener {
       chooser: this.chooser,
       timing: () => this.config,
       maxMessageSize: this.maxMessageSize,
+      playQuery: this.playQuery,
       done: (p) => { if (this.pulls.get(key) === p) this.pulls.delete(key); },
     }));
   }

@@ -26,6 +26,8 @@ export interface PullDeps {
   readonly chooser?: OriginChooser | null;
   readonly timing: () => EdgeTiming;
   readonly maxMessageSize: () => number;
+  /** Query for the upstream play (the play key, when origins require one). */
+  readonly playQuery: () => string;
   /** Called when the pull has stopped for good (idle). */
   readonly done: (p: EdgePull) => void;
 }
@@ -64,7 +66,7 @@ export class EdgePull {
   private dial(origin: Origin): void {
     if (this.stopped) return;
     const client = new RtmpClient({
-      host: origin.host, port: origin.port, app: this.app, stream: this.name,
+      host: origin.host, port: origin.port, app: this.app, stream: this.name, query: this.deps.playQuery(),
       maxMessageSize: this.deps.maxMessageSize(), flashVer: EDGE_FLASH_VER,
     });
     this.client = client;
