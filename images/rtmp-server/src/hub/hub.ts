@@ -191,7 +191,7 @@ export class Hub implements HubView {
       const secs = (s.samples.length - 1) * 5;
       const kbps = (i: 0 | 1) => (secs > 0 ? Math.round(((last[i] - first[i]) * 8) / secs / 1000) : 0);
       return {
-        id: s.id, app: s.app, name: s.name, tcUrl: `rtmp://127.0.0.1/${s.app}`, liveMs: now - s.createdAt,
+        id: s.id, app: s.app, name: s.name, tcUrl: s.publisher?.tcUrl ?? `rtmp://127.0.0.1/${s.app}`, liveMs: now - s.createdAt,
         players: s.players.size, publishing: s.publisher !== null, publisherId: s.publisher?.id ?? null,
         frames: s.frames, sendBytes: s.sendBytes(), recvBytes: s.recvBytes,
         kbpsRecv30s: kbps(0), kbpsSend30s: kbps(1), video: s.video, audio: s.audio,

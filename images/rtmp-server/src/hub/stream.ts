@@ -19,6 +19,8 @@ export interface PublisherInit {
   readonly close: (reason: string) => void;
   readonly recvBytes: () => number;
   readonly sendBytes?: () => number;
+  /** The URL the publisher connected to (RTMP tcUrl), for the API. */
+  readonly tcUrl?: string;
 }
 
 /** What the stream tells the hub about. */

@@ -141,6 +141,7 @@ export class RtmpSession {
       close: (reason) => this.conn.close(reason),
       recvBytes: () => this.conn.bytesIn,
       sendBytes: () => this.conn.bytesOut,
+      tcUrl: this.tcUrl,
     });
     if (!stream) {
       this.upstream?.close('local stream busy');

@@ -33,6 +33,11 @@ export interface RtmpClientOptions {
   readonly flashVer?: string;
   /** A publish whose unsent bytes exceed this is closed (upstream too slow). @default 16777216 */
   readonly maxBacklogBytes?: number;
+  /**
+   * Play: close when the server sends nothing for this long (a silently dead upstream must not hold
+   * players forever). 0 disables. @default 30000
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 export type RtmpClientMode = 'play' | 'publish';
@@ -135,11 +140,12 @@ export class RtmpClient {
       if (!this.started && (code === 'NetStream.Play.Start' || code === 'NetStream.Publish.Start')) {
         this.started = true;
         c.established();
+        const idle = this.opts.idleTimeoutMs ?? 30_000;
+        if (this.mode === 'play' && idle > 0) c.socket.setTimeout(idle, () => this.fail('upstream idle'));
         this.settle?.resolve();
         this.settle = null;
-      } else if (code === 'NetStream.Play.Stop' || code === 'NetStream.Play.UnpublishNotify') {
-        // The origin's publisher went away; keep the link: a new publisher resumes it (the edge's idle timer rules).
       }
+      // Play.Stop / UnpublishNotify: the upstream's publisher went away; the link stays (a new one resumes it).
     }
   }
 
