@@ -69,6 +69,7 @@ export class Hub implements HubView {
     if (!s) {
       s = new Stream(app, name, this.settings, this.opts.chunkSize, {
         slowPlayerClosed: () => { this.counters.slowPlayersClosed++; },
+        error: (e) => this.log.error({ event: 'fanout-error', app, stream: name, err: e.message, stack: e.stack }, 'fan-out tick failed'),
       });
       this.streamsByKey.set(key, s);
     }

@@ -26,6 +26,8 @@ export interface PublisherInit {
 /** What the stream tells the hub about. */
 export interface StreamEvents {
   slowPlayerClosed(p: Player): void;
+  /** A bug in the fan-out tick (it is caught so that it cannot end the process). */
+  error(e: Error): void;
 }
 
 export class Stream {
@@ -121,7 +123,7 @@ export class Stream {
     // mergeWriteMs 0: no added latency, but the messages parsed from one read of the publisher's socket
     // still leave in one write per player (flushed before the event loop polls sockets again).
     if (this.settings.mergeWriteMs <= 0 && !this.immediate) {
-      this.immediate = setImmediate(() => { this.immediate = null; this.flush(); });
+      this.immediate = setImmediate(() => { this.immediate = null; this.safeFlush(); });
     }
   }
 
@@ -169,13 +171,21 @@ export class Stream {
 
   private armTimer(): void {
     if (this.timer || this.settings.mergeWriteMs <= 0 || this.players.size === 0) return;
-    this.timer = setInterval(() => this.flush(), this.settings.mergeWriteMs);
+    this.timer = setInterval(() => this.safeFlush(), this.settings.mergeWriteMs);
   }
 
   private disarmTimer(): void {
     if (this.timer) { clearInterval(this.timer); this.timer = null; }
     if (this.immediate) { clearImmediate(this.immediate); this.immediate = null; }
     this.pending = [];
+  }
+
+  private safeFlush(): void {
+    try {
+      this.flush();
+    } catch (e) {
+      this.events.error(e as Error);
+    }
   }
 
   /** Sends the merge window's messages: one write per player. */

@@ -131,7 +131,7 @@ export class RtmpSession {
     }, (e: Error) => {
       this.role = null;
       this.reject(`upstream publish failed: ${e.message}`, () => this.status('error', 'NetStream.Publish.BadName', 'upstream refused'));
-    });
+    }).catch((e: Error) => this.conn.fail(`internal error: ${e.message}`)); // never an unhandled rejection
   }
 
   private startPublish(): void {

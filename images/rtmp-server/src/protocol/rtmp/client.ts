@@ -83,7 +83,14 @@ export class RtmpClient {
     this.mode = mode;
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
-      const socket = net.connect({ host: this.opts.host, port: this.opts.port });
+      let socket: net.Socket;
+      try {
+        socket = net.connect({ host: this.opts.host, port: this.opts.port });
+      } catch (e) {
+        // A bad address (port out of range...) fails like a refused connection: asynchronously, via onClose.
+        setImmediate(() => this.finish(`connect failed: ${(e as Error).message}`));
+        return;
+      }
       const conn = new RtmpConnection(socket, {
         role: 'client', maxMessageSize: this.opts.maxMessageSize ?? 8 * 1024 * 1024, setupTimeoutMs: this.opts.timeoutMs ?? 10_000,
       });
