@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** A light RTMP player (our client, in this process): counts the video messages it receives. */
 function rtmpPlayer(port: number, stream: string) {
-  const c = new RtmpClient({ host: '127.0.0.1', port, app: 'live', stream });
+  const c = new RtmpClient({ host: '127.0.0.1', port, app: 'live', stream, idleTimeoutMs: 0 });
   const state = { video: 0, closed: null as string | null };
   c.onMessage = (m) => { if (m.type === 9) state.video++; };
   c.onClose = (r) => { state.closed = r; };
