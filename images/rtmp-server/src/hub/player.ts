@@ -46,6 +46,8 @@ export class Player {
   nextSeq = 0;
   sendBytes = 0;
   droppedFrames = 0;
+  /** Closed by the hub (too slow); gets nothing more while its session winds down. */
+  closing = false;
   private dropSince = 0;
   readonly startedAt = Date.now();
 
@@ -69,7 +71,7 @@ export class Player {
    */
   deliver(batch: Batch, now: number, settings: PlaySettings): number {
     const entries = batch.entries;
-    if (this.nextSeq >= batch.endSeq) return 0;
+    if (this.nextSeq >= batch.endSeq || this.closing) return 0;
     let i = this.nextSeq > batch.firstSeq ? this.nextSeq - batch.firstSeq : 0;
     this.nextSeq = batch.endSeq;
     const socket = this.init.socket;
@@ -86,6 +88,7 @@ export class Player {
       }
       if (k === entries.length) {
         const tooLong = this.state === PlayerState.Drop && now - this.dropSince > settings.slowPlayerCloseSeconds * 1000;
+        if (tooLong) this.closing = true;
         return tooLong ? -1 : 0;
       }
       this.state = PlayerState.Live;
