@@ -99,6 +99,26 @@ test('a player over maxQueueBytes drops to the next keyframe (counted), and is c
   hub.dispose();
 });
 
+test('a new publisher on a stream with players continues its timestamps (no jump back), from a keyframe', () => {
+  jest.useFakeTimers();
+  const { hub, stream, join } = setup();
+  stream.push(config);
+  stream.push(video(5000, true));
+  const p = join('p');
+  stream.push(video(5040, false));
+  jest.advanceTimersByTime(50);
+  hub.unpublish(stream, 'pub');
+  const again = hub.publish('live', 's', { id: 'pub2', kind: 'edge-pull', ip: '', close: () => {}, recvBytes: () => 0 })!;
+  expect(again).toBe(stream);
+  again.push(video(0, false)); // not a resume point: skipped
+  again.push(config);
+  again.push(video(40, true));
+  again.push(audio(50));
+  jest.advanceTimersByTime(50);
+  expect(p.socket.tags().map((t) => t[1])).toEqual([0, 5000, 5040, 5080, 5120, 5130]); // config, keyframe, audio of the new one
+  hub.dispose();
+});
+
 test('mergeWriteMs 0: messages of one turn leave in one write; a second publisher is refused', async () => {
   const { hub, stream, join } = setup({ mergeWriteMs: 0 });
   stream.push(config);

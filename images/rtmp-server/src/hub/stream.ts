@@ -49,6 +49,10 @@ export class Stream {
 
   private seq = 0;
   private hasVideo = false;
+  /** Output timestamps stay monotonic across publishers (players that stay see no jump back). */
+  private lastTs = -1;
+  private tsOffset = 0;
+  private rebase = false;
   private metadata: Entry | null = null;
   private videoConfig: Entry | null = null;
   private audioConfig: Entry | null = null;
@@ -84,6 +88,7 @@ export class Stream {
     this.hasVideo = false;
     this.video = this.audio = null;
     this.sinks = sinks;
+    this.rebase = this.lastTs >= 0;
     for (const p of this.players) p.state = PlayerState.Wait;
   }
 
@@ -96,6 +101,9 @@ export class Stream {
   }
 
   push(m: MediaMessage): void {
+    if (this.rebase) { this.tsOffset = this.lastTs + 40 - m.timestamp; this.rebase = false; }
+    if (this.tsOffset !== 0) m = { type: m.type, timestamp: Math.max(0, m.timestamp + this.tsOffset) >>> 0, payload: m.payload };
+    this.lastTs = m.timestamp;
     const kind = classify(m);
     if (kind === Kind.Metadata) m = { type: DATA, timestamp: m.timestamp, payload: normalizeMetadata(m.payload) };
     if (m.type === VIDEO) {
