@@ -37,6 +37,8 @@ export interface PlayerInit {
   readonly close: (reason: string, abort?: boolean) => void;
   /** Bytes received from the player (for the API). */
   readonly recvBytes?: () => number;
+  /** The stream's publisher came (true) or went (false): RTMP players get PublishNotify/UnpublishNotify. */
+  readonly publisherChanged?: (publishing: boolean) => void;
 }
 
 export const enum PlayerState { Live, Wait, Drop }

@@ -89,12 +89,16 @@ export class Stream {
     this.video = this.audio = null;
     this.sinks = sinks;
     this.rebase = this.lastTs >= 0;
-    for (const p of this.players) p.state = PlayerState.Wait;
+    for (const p of this.players) {
+      p.state = PlayerState.Wait;
+      safe(() => p.init.publisherChanged?.(true));
+    }
   }
 
   stopPublishing(): void {
     this.flush();
     this.publisher = null;
+    for (const p of this.players) safe(() => p.init.publisherChanged?.(false));
     this.gop = []; this.gopBytes = 0;
     for (const s of this.sinks) safe(() => s.end());
     this.sinks = [];

@@ -172,6 +172,11 @@ export class RtmpSession {
       id: this.id, kind: 'rtmp-play', ip: this.ip, format: 'rtmp', socket: this.conn.socket,
       close: (reason, abort) => (abort ? this.conn.fail(reason) : this.conn.close(reason)),
       recvBytes: () => this.conn.bytesIn,
+      publisherChanged: (on) => {
+        if (on) this.conn.sendUserControl(UC_STREAM_BEGIN, MEDIA_STREAM_ID);
+        this.status('status', on ? 'NetStream.Play.PublishNotify' : 'NetStream.Play.UnpublishNotify',
+          on ? `${this.streamName} is now published.` : `${this.streamName} is now unpublished.`);
+      },
     });
     this.stream = this.ctx.hub.stream(this.app, this.streamName) ?? null;
   }
