@@ -76,7 +76,8 @@ export class RtmpSession {
   private connect(c: RtmpCommand): void {
     if (this.app) return this.reject('second connect');
     const o = (c.cmdObj ?? {}) as AmfObject;
-    const { name, query } = splitQuery(typeof o.app === 'string' ? o.app : '');
+    // Some encoders send the app with a trailing slash ('live/'); anything else with a slash is refused.
+    const { name, query } = splitQuery(typeof o.app === 'string' ? o.app.replace(/\/+(\?|$)/, '$1') : '');
     this.app = name.slice(0, 200);
     if (!isValidName(name)) {
       return this.reject('invalid app name', () => this.conn.sendCommand(0, '_error', c.transId, null, {
