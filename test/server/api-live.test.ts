@@ -5,6 +5,8 @@ import { publish, Publisher } from '../helpers/media';
 import { RunningServer, startServer } from '../helpers/server-process';
 import { getJson, metric, play, Player, until } from './api-players';
 
+const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../images/rtmp-server/package.json'), 'utf8'));
+
 describe('API against real sessions', () => {
   let server: RunningServer;
   let pub: Publisher;
@@ -23,7 +25,6 @@ describe('API against real sessions', () => {
   const streams = () => getJson(server.apiUrl('/api/v1/streams')).then((b) => b.streams as any[]);
 
   test('versions reports the package version', async () => {
-    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../images/rtmp-server/package.json'), 'utf8'));
     expect((await getJson(server.apiUrl('/api/v1/versions'))).data.version).toBe(pkg.version);
   });
 
@@ -64,7 +65,7 @@ describe('API against real sessions', () => {
     expect(metric(m, 'rtmp_server_received_bytes_total')).toBeGreaterThan(0);
     expect(metric(m, 'rtmp_server_sent_bytes_total')).toBeGreaterThan(0);
     expect(metric(m, 'rtmp_server_connections_accepted_total')).toBeGreaterThanOrEqual(4);
-    expect(metric(m, 'rtmp_server_info{version="0.1.0",mode="origin"}')).toBe(1);
+    expect(metric(m, `rtmp_server_info{version="${pkg.version}",mode="origin"}`)).toBe(1);
   });
 
   test('DELETE /api/v1/clients/{id} kicks the HTTP-FLV player; the counts follow', async () => {
