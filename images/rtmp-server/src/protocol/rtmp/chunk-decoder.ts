@@ -133,7 +133,8 @@ export class ChunkDecoder {
     let cs = this.streams.get(csid);
     if (!cs) {
       if (this.streams.size >= this.limits.maxChunkStreams) throw new ProtocolError('too many chunk stream ids');
-      if (fmt !== 0) throw new ProtocolError(`chunk stream ${csid} starts without a full header`);
+      // Type 1 carries length and type (the timestamp then counts from 0); types 2 and 3 carry no length.
+      if (fmt > 1) throw new ProtocolError(`chunk stream ${csid} starts without a full header`);
       cs = { timestamp: 0, delta: 0, length: 0, type: 0, streamId: 0, extended: false, parts: [], received: 0 };
       this.streams.set(csid, cs);
     }
