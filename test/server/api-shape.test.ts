@@ -125,6 +125,10 @@ describe('API (fixed hub)', () => {
     for (const k of ['cpu_percent', 'mem_ram_kbyte', 'mem_ram_percent', 'cpus_online', 'uptime', 'load_1m', 'load_5m', 'load_15m',
       'net_recv_bytes', 'net_send_bytes', 'conn_sys']) expect(typeof d.system[k]).toBe('number');
     expect(typeof (await get('/api/v1/summaries')).body.data.self.cpu_percent).toBe('number');
+    // This very request's connection is established, so the kernel counters cannot be 0.
+    expect(d.system.conn_sys_et).toBeGreaterThanOrEqual(1);
+    expect(d.system.conn_sys).toBeGreaterThanOrEqual(d.system.conn_sys_et);
+    expect(typeof d.system.conn_sys_tw).toBe('number');
   });
 
   test('metrics: hub values at scrape time, counters follow the totals, default process metrics', async () => {
