@@ -12,9 +12,10 @@ export interface MetricsDeps {
 
 const PREFIX = 'rtmp_server_';
 
-export function createMetrics({ hub, mode, ready }: MetricsDeps): Registry {
+export function createMetrics({ hub: live, mode, ready }: MetricsDeps): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
+  const hub = scrapeSnapshot(live);
 
   const gauge = (name: string, help: string, read: () => number): void => {
     new Gauge({ name: PREFIX + name, help, registers: [register], collect() { this.set(read()); } });
@@ -61,4 +62,20 @@ export function createMetrics({ hub, mode, ready }: MetricsDeps): Registry {
   counter('dropped_frames_total', 'Frames dropped for players that fell behind.', 'droppedFrames');
   counter('slow_players_closed_total', 'Players closed for staying too far behind.', 'slowPlayersClosed');
   return register;
+}
+
+/**
+ * The hub as one scrape sees it: each list is taken once per scrape (several metrics read it) and dropped
+ * on the next turn of the event loop, so a scrape with 10,000 players builds their snapshots once, not 4 times.
+ */
+function scrapeSnapshot(hub: HubView): Pick<HubView, 'streams' | 'clients' | 'totals'> {
+  let cache: { streams?: ReturnType<HubView['streams']>; clients?: ReturnType<HubView['clients']>; totals?: HubTotals } | null = null;
+  const get = <K extends 'streams' | 'clients' | 'totals'>(key: K): ReturnType<HubView[K]> => {
+    if (!cache) {
+      cache = {};
+      setImmediate(() => { cache = null; });
+    }
+    return (cache[key] ??= hub[key]() as never) as ReturnType<HubView[K]>;
+  };
+  return { streams: () => get('streams'), clients: () => get('clients'), totals: () => get('totals') };
 }
