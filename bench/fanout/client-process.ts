@@ -23,7 +23,9 @@ export class LoadClient {
   /** Starts a load client pinned to `cpu`; resolves once it is ready for commands. */
   static async start(cpu: number | undefined, maxSeconds: number): Promise<LoadClient> {
     buildClient();
-    const proc = start('load-client', process.execPath, [BUNDLE, '--max-seconds', String(maxSeconds)], cpu, {
+    // BENCH_CLIENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the load client itself.
+    const nodeArgs = (process.env.BENCH_CLIENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = start('load-client', process.execPath, [...nodeArgs, BUNDLE, '--max-seconds', String(maxSeconds)], cpu, {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const c = new LoadClient(proc);

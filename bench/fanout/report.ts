@@ -53,5 +53,8 @@ export function sizingTable(rows: CaseResult[], mbps: number): string {
     out.push(`| ${who} | ${r.mergeWriteMs === null ? '–' : `${r.mergeWriteMs} ms`} | ${r.players} players${caveat} | ${f(r.cpuMsPerPlayerSec, 3)} | ` +
       `~${perCore} | ~${f((perCore * mbps) / 1000, 1)} Gbit/s | ${f(r.rssPerPlayerKB)} KB |`);
   }
+  out.push('', `Players per core = 1000 ÷ CPU-ms per player-second, extrapolated linearly from the measured count on a ` +
+    `shared 2-core machine; each player costs ${mbps.toFixed(2)} Mbit/s, so past a few thousand players per core the ` +
+    `network (10 Gbit/s ≈ ${Math.floor(10000 / mbps)} players) binds before the CPU does.`);
   return out.join('\n');
 }

@@ -27,13 +27,20 @@ interface ChunkStream {
   peekLen: number;
 }
 
+/** Chunk stream id from a basic header at b[o] whose low six bits are `raw`. */
+function chunkStreamId(b: Buffer, o: number, raw: number): number {
+  return raw === 0 ? 64 + b[o + 1] : raw === 1 ? 64 + b[o + 1] + b[o + 2] * 256 : raw;
+}
+
 export class RtmpPlayer extends Player {
   private handshake: Buffer | null = Buffer.alloc(HANDSHAKE_LEN);
   private handshakeLen = 0;
   private chunkSize = 128;
   private ackWindow = 0;
   private lastAck = 0;
-  private readonly streams = new Map<number, ChunkStream>();
+  /** Chunk streams by id (a sparse array: ids are small in practice, and at most 64 are accepted). */
+  private readonly chunkStreams: (ChunkStream | undefined)[] = [];
+  private chunkStreamCount = 0;
   private readonly hdr = Buffer.alloc(18);
   private hdrLen = 0;
   private cs: ChunkStream | null = null;
@@ -81,45 +88,68 @@ export class RtmpPlayer extends Player {
     }
   }
 
-  /** Collects one chunk header byte by byte (headers may straddle reads); returns the new offset. */
+  /**
+   * Reads one chunk header. Fast path: the whole header is in this read, parsed in place. Otherwise its
+   * bytes are collected in `hdr` across reads. Returns the new offset.
+   */
   private readHeader(buf: Buffer, p: number, n: number): number {
+    if (this.hdrLen === 0) {
+      const len = this.headerLength(buf, p, n - p);
+      if (len > 0 && len <= n - p) {
+        this.applyHeader(buf, p);
+        return p + len;
+      }
+    }
     const h = this.hdr;
     while (p < n) {
       h[this.hdrLen++] = buf[p++];
-      const fmt = h[0] >> 6;
-      const raw = h[0] & 0x3f;
-      const basic = raw === 0 ? 2 : raw === 1 ? 3 : 1;
-      if (this.hdrLen < basic) continue;
-      const csid = raw === 0 ? 64 + h[1] : raw === 1 ? 64 + h[1] + h[2] * 256 : raw;
-      let cs = this.streams.get(csid);
-      const mh = MESSAGE_HEADER_LEN[fmt];
-      if (this.hdrLen < basic + mh) continue;
-      let ext: boolean;
-      if (fmt < 3) ext = h.readUIntBE(basic, 3) === 0xffffff;
-      else {
-        if (!cs) throw new Error(`fmt 3 chunk on new chunk stream ${csid}`);
-        ext = cs.extTs;
+      const len = this.headerLength(h, 0, this.hdrLen);
+      if (len > 0 && this.hdrLen >= len) {
+        this.hdrLen = 0;
+        this.applyHeader(h, 0);
+        return p;
       }
-      if (this.hdrLen < basic + mh + (ext ? 4 : 0)) continue;
-      if (!cs) {
-        if (this.streams.size >= 64) throw new Error('too many chunk streams');
-        cs = { len: 0, type: 0, streamId: 0, extTs: false, remaining: 0, buf: null, bufLen: 0, peek0: 0, peek1: 0, peekLen: 0 };
-        this.streams.set(csid, cs);
-      }
-      if (fmt <= 1) {
-        cs.len = h.readUIntBE(basic + 3, 3);
-        cs.type = h[basic + 6];
-        if (fmt === 0) cs.streamId = h.readUInt32LE(basic + 7);
-      }
-      if (fmt < 3) cs.extTs = ext;
-      this.hdrLen = 0;
-      if (cs.remaining === 0) this.startMessage(cs);
-      this.cs = cs;
-      this.chunkLeft = Math.min(this.chunkSize, cs.remaining);
-      if (cs.remaining === 0) this.endMessage(cs); // empty message
-      return p;
     }
     return p;
+  }
+
+  /** Length of the chunk header at b[o], or 0 while too few of its bytes (`avail`) are there to tell. */
+  private headerLength(b: Buffer, o: number, avail: number): number {
+    const fmt = b[o] >> 6;
+    const raw = b[o] & 0x3f;
+    const basic = raw === 0 ? 2 : raw === 1 ? 3 : 1;
+    const fixed = basic + MESSAGE_HEADER_LEN[fmt];
+    if (avail < fixed) return 0;
+    let ext: boolean;
+    if (fmt < 3) ext = ((b[o + basic] << 16) | (b[o + basic + 1] << 8) | b[o + basic + 2]) === 0xffffff;
+    else ext = this.chunkStreams[chunkStreamId(b, o, raw)]?.extTs ?? false;
+    return fixed + (ext ? 4 : 0);
+  }
+
+  /** Applies a complete chunk header at b[o] to its chunk stream and starts reading the chunk's payload. */
+  private applyHeader(b: Buffer, o: number): void {
+    const fmt = b[o] >> 6;
+    const raw = b[o] & 0x3f;
+    const basic = raw === 0 ? 2 : raw === 1 ? 3 : 1;
+    const csid = chunkStreamId(b, o, raw);
+    let cs = this.chunkStreams[csid];
+    if (!cs) {
+      if (fmt === 3) throw new Error(`fmt 3 chunk on new chunk stream ${csid}`);
+      if (++this.chunkStreamCount > 64) throw new Error('too many chunk streams');
+      cs = { len: 0, type: 0, streamId: 0, extTs: false, remaining: 0, buf: null, bufLen: 0, peek0: 0, peek1: 0, peekLen: 0 };
+      this.chunkStreams[csid] = cs;
+    }
+    const m = o + basic;
+    if (fmt <= 1) {
+      cs.len = (b[m + 3] << 16) | (b[m + 4] << 8) | b[m + 5];
+      cs.type = b[m + 6];
+      if (fmt === 0) cs.streamId = b.readUInt32LE(m + 7);
+    }
+    if (fmt < 3) cs.extTs = ((b[m] << 16) | (b[m + 1] << 8) | b[m + 2]) === 0xffffff;
+    if (cs.remaining === 0) this.startMessage(cs);
+    this.cs = cs;
+    this.chunkLeft = Math.min(this.chunkSize, cs.remaining);
+    if (cs.remaining === 0) this.endMessage(cs); // empty message
   }
 
   private startMessage(cs: ChunkStream): void {
