@@ -150,6 +150,8 @@ describe('API (fixed hub)', () => {
   test('probes: healthz always, readyz follows readiness, prestop flips it', async () => {
     expect((await get('/healthz')).body).toMatchObject({ status: 'ok' });
     expect((await get('/readyz')).status).toBe(200);
+    expect((await fetch(url('/prestop'), { method: 'HEAD' })).status).toBe(405);
+    expect(preStops).toBe(0);
     const p = await get('/prestop');
     expect(p.status).toBe(200);
     expect(preStops).toBe(1);

@@ -79,7 +79,8 @@ export function createApiHandler(deps: ApiDeps): http.RequestListener {
   async function route(req: http.IncomingMessage): Promise<Reply> {
     const parsed = parse(req);
     if (!parsed) return notFound();
-    const method = parsed.method === 'HEAD' ? 'GET' : parsed.method;
+    // HEAD reads like GET, except on /prestop: a HEAD (a link checker, a curl -I) must not start a shutdown.
+    const method = parsed.method === 'HEAD' && parsed.segments.join('/') !== 'prestop' ? 'GET' : parsed.method;
     const matches = routes.filter(([, pattern]) => matchPath(pattern, parsed.segments));
     if (matches.length === 0) return notFound();
     if (method === 'OPTIONS') return { status: 204, body: '' };
