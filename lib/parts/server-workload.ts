@@ -103,6 +103,9 @@ export class ServerWorkload extends Construct {
         }),
       });
     this.workload.select(kplus.LabelSelector.of({ labels: { app: options.app } }));
+    // No Service-link variables: a Service named e.g. `rtmp-server-api` would inject RTMP_SERVER_API_PORT=tcp://...,
+    // which collides with the companion server's RTMP_SERVER_<SECTION>_<FIELD> overrides (and SRS's SRS_* ones).
+    ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/template/spec/enableServiceLinks', false));
     if (options.headlessService) {
       // cdk8s-plus makes the governing Service select the StatefulSet's address label; select by `app` only.
       ApiObject.of(options.headlessService).addJsonPatch(JsonPatch.add('/spec/selector', { app: options.app }));

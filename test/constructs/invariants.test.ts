@@ -109,6 +109,8 @@ describe.each(Object.keys(INTENDED))('%s', (id) => {
       const spec = w.spec.template.spec;
       expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(0);
       expect(spec.automountServiceAccountToken).toBe(false);
+      // Service-link env vars would collide with RTMP_SERVER_* / SRS_* config overrides.
+      expect(spec.enableServiceLinks).toBe(false);
       if (w.kind === 'Deployment') expect(w.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
       // StatefulSets roll one pod at a time, each waiting for the previous to be ready.
       if (w.kind === 'StatefulSet') expect(w.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
