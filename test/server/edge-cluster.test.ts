@@ -4,6 +4,7 @@
  * pulls stop when idle; a publish to an edge reaches the origin and the other edge; after the origin is
  * killed and restarted on the same port the edges reconnect by themselves.
  */
+import { spawn } from 'node:child_process';
 import { RtmpClient } from '../../images/rtmp-server/src/protocol/rtmp/client';
 import { countFrames, probe, publish, Publisher } from '../helpers/media';
 import { eventually, events, waitForEvent } from '../helpers/server-logs';
@@ -47,6 +48,20 @@ function flvPlayer(url: string) {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) state.bytes += chunk.length;
   }).catch(() => {});
   return { state, close: async () => { ac.abort(); await done; } };
+}
+
+/** A real ffmpeg player decoding `url`; `frames()` is the latest frame count it reported. */
+function ffmpegPlayer(url: string) {
+  const proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-stats', '-rw_timeout', '40000000', '-i', url,
+    '-t', '120', '-map', '0:v:0', '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => { err = (err + d).slice(-4000); });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+  return {
+    frames: () => { const m = [...err.matchAll(/frame=\s*(\d+)/g)]; return m.length ? Number(m[m.length - 1][1]) : 0; },
+    running: () => proc.exitCode === null && proc.signalCode === null,
+    stop: async () => { if (proc.exitCode === null) proc.kill('SIGKILL'); await exited; },
+  };
 }
 
 /** Origin-side play sessions of `stream` that came from edges. */
@@ -113,8 +128,9 @@ test('origin killed and restarted on the same port: edges reconnect and players 
   await waitForEvent(origin, 'publish', { stream: 's3' });
   const players = edges.map((e) => rtmpPlayer(e.rtmpPort, 's3'));
   const flv = edges.map((e) => flvPlayer(e.httpUrl('/live/s3.flv')));
+  const real = [ffmpegPlayer(edges[0].rtmpUrl('live', 's3')), ffmpegPlayer(edges[1].httpUrl('/live/s3.flv'))];
   await Promise.all(players.map((p) => p.started));
-  expect(await eventually(() => players.every((p) => p.state.video > 10), 10000)).toBe(true);
+  expect(await eventually(() => players.every((p) => p.state.video > 10) && real.every((r) => r.frames() > 10), 15000)).toBe(true);
 
   const ports = { rtmp: origin.rtmpPort, http: origin.httpPort, api: origin.apiPort };
   await origin.stop('SIGKILL');
@@ -122,6 +138,7 @@ test('origin killed and restarted on the same port: edges reconnect and players 
   for (const e of edges) await waitForEvent(e, 'edge-pull-error', { stream: 's3' }, 1, 10000);
   const before = players.map((p) => p.state.video);
   const flvBefore = flv.map((p) => p.state.bytes);
+  const realBefore = real.map((r) => r.frames());
 
   origin = await startServer({ ports });
   const pub2 = publish(origin.rtmpUrl('live', 's3'), 40);
@@ -129,9 +146,11 @@ test('origin killed and restarted on the same port: edges reconnect and players 
   await waitForEvent(origin, 'publish', { stream: 's3' });
   // The same player connections receive media from the new origin (bounded wait).
   const resumed = await eventually(() => players.every((p, i) => p.state.video > before[i] + 10)
-    && flv.every((p, i) => p.state.bytes > flvBefore[i] + 50_000), 20000);
-  expect({ resumed, players: players.map((p) => p.state), edges: resumed ? '' : edges.map((e) => e.output().slice(-2000)) })
+    && flv.every((p, i) => p.state.bytes > flvBefore[i] + 50_000)
+    && real.every((r, i) => r.frames() > realBefore[i] + 25), 20000);
+  expect({ resumed, players: players.map((p) => p.state), real: real.map((r) => [r.frames(), r.running()]) })
     .toMatchObject({ resumed: true });
+  await Promise.all(real.map((r) => r.stop()));
   expect(upstreamPlays('s3').length).toBe(2);
   players.forEach((p) => p.close());
   await Promise.all(flv.map((p) => p.close()));

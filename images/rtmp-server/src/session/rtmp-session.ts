@@ -173,10 +173,12 @@ export class RtmpSession {
       id: this.id, kind: 'rtmp-play', ip: this.ip, format: 'rtmp', socket: this.conn.socket,
       close: (reason, abort) => (abort ? this.conn.fail(reason) : this.conn.close(reason)),
       recvBytes: () => this.conn.bytesIn,
+      // No UnpublishNotify when the publisher goes: ffmpeg (and players built on it) treat it as the end of
+      // the stream, while here players stay for the next publisher (edge reconnect, encoder restart).
       publisherChanged: (on) => {
-        if (on) this.conn.sendUserControl(UC_STREAM_BEGIN, MEDIA_STREAM_ID);
-        this.status('status', on ? 'NetStream.Play.PublishNotify' : 'NetStream.Play.UnpublishNotify',
-          on ? `${this.streamName} is now published.` : `${this.streamName} is now unpublished.`);
+        if (!on) return;
+        this.conn.sendUserControl(UC_STREAM_BEGIN, MEDIA_STREAM_ID);
+        this.status('status', 'NetStream.Play.PublishNotify', `${this.streamName} is now published.`);
       },
     });
     this.stream = this.ctx.hub.stream(this.app, this.streamName) ?? null;
