@@ -50,7 +50,7 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
     'play:', `  mergeWriteMs: ${o.mergeWriteMs}`,
     'hls:', '  enabled: false',
     'lifecycle:', '  readinessGraceSeconds: 0', '  drainSeconds: 1',
-    'log:', '  level: warn', '',
+    'log:', `  level: ${process.env.BENCH_SERVER_LOG ?? 'warn'}`, '', // BENCH_SERVER_LOG=info to debug a peer
   ].join('\n'));
   const args = [
     ...(o.nodeArgs ?? []), bundle,
