@@ -63,8 +63,10 @@ export class RtmpSession {
     switch (c.name) {
       case 'connect': return this.connect(c);
       case 'createStream': return this.conn.sendCommand(0, '_result', c.transId, null, MEDIA_STREAM_ID);
-      case 'releaseStream': case 'FCPublish': case 'getStreamLength':
+      case 'releaseStream': case 'FCPublish':
         return this.conn.sendCommand(0, '_result', c.transId, null, undefined);
+      case 'getStreamLength': // ffmpeg players ask; a number (0: live) is what they expect
+        return this.conn.sendCommand(0, '_result', c.transId, null, 0);
       case 'publish': return this.publish(c);
       case 'play': return this.play(c);
       case 'FCUnpublish': case 'deleteStream': case 'closeStream':
