@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, waitForPort } from '../../test/helpers/ports';
+import { CACHE_DIR } from './media';
 import { Proc, start } from './procs';
 
 export const SERVER_BUNDLE = path.resolve(__dirname, '../../images/rtmp-server/dist/main.js');
@@ -15,12 +16,19 @@ export function useServerBundle(file: string): void {
   bundle = path.resolve(file);
 }
 
-/** Builds the server bundle when it is missing (or when asked), as `npm run server` does. */
+/**
+ * Builds the server bundle when it is missing (or when asked), as `npm run server` does, and runs a copy
+ * of it, so every case of one run uses the same build even if dist/ is rebuilt meanwhile.
+ */
 export function ensureServerBundle(rebuild: boolean): void {
-  if (!rebuild && fs.existsSync(SERVER_BUNDLE)) return;
-  execFileSync('npm', ['run', '-s', '-w', 'images/rtmp-server', 'build'], {
-    cwd: path.resolve(__dirname, '../..'), stdio: 'inherit', timeout: 180_000,
-  });
+  if (rebuild || !fs.existsSync(SERVER_BUNDLE)) {
+    execFileSync('npm', ['run', '-s', '-w', 'images/rtmp-server', 'build'], {
+      cwd: path.resolve(__dirname, '../..'), stdio: 'inherit', timeout: 180_000,
+    });
+  }
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  bundle = path.join(CACHE_DIR, 'rtmp-server-main.js');
+  fs.copyFileSync(SERVER_BUNDLE, bundle);
 }
 
 export interface CompanionOptions {

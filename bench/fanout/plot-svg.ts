@@ -46,10 +46,17 @@ export function cpuPlot(rows: CaseResult[], title: string): string {
     const dash = peer.endsWith('-0') ? ' stroke-dasharray="5 4"' : '';
     const width = peer.startsWith('nginx') ? 3 : 2;
     el.push(`<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash} points="${pts.map((r) => `${X(r.players).toFixed(1)},${Y(r.cpuMsPerPlayerSec).toFixed(1)}`).join(' ')}"/>`);
-    for (const r of pts) el.push(`<circle cx="${X(r.players).toFixed(1)}" cy="${Y(r.cpuMsPerPlayerSec).toFixed(1)}" r="3" fill="${color}"/>`);
+    for (const r of pts) {
+      // hollow: not every player kept up, so the figure is not a like-for-like cost
+      const fill = r.keepUpShare < 0.99 ? `fill="#fff" stroke="${color}" stroke-width="2"` : `fill="${color}"`;
+      el.push(`<circle cx="${X(r.players).toFixed(1)}" cy="${Y(r.cpuMsPerPlayerSec).toFixed(1)}" r="${r.keepUpShare < 0.99 ? 4 : 3}" ${fill}/>`);
+    }
     const ly = M.top + 10 + i * 20;
     el.push(`<line x1="${W - M.right + 14}" x2="${W - M.right + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${width}"${dash}/>`);
     el.push(`<text x="${W - M.right + 46}" y="${ly + 4}" font-size="12">${esc(peer)}</text>`);
   });
+  const ny = M.top + 10 + peers.length * 20 + 8;
+  el.push(`<circle cx="${W - M.right + 27}" cy="${ny}" r="4" fill="#fff" stroke="#555" stroke-width="2"/>`);
+  el.push(`<text x="${W - M.right + 46}" y="${ny + 4}" font-size="11">not all players kept up</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n${el.join('\n')}\n</svg>\n`;
 }
