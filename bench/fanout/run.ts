@@ -24,7 +24,7 @@ const USAGE = `npm run bench -- [options]
   --joiners 20                  players joining after the load is up, for first-frame times
   --slow-players 1000           player count of the slow-player case (5% at half speed); 0 skips it
   --slow-window 60              window of the slow-player case, seconds (queues need ~40 s to reach their bound)
-  --profile PEER                also run PEER once at the largest count under node --cpu-prof and print its top frames
+  --profile PEER[,PEER]         also run each PEER once at the largest count under node --cpu-prof; prints its top frames
   --out bench/results           where fanout.json, fanout.svg and sizing.md go ('' = write nothing)
   --max-minutes 30              no new case starts after this
   --server-cpu 0 --client-cpu 1 cores for taskset (-1 = no pinning)
@@ -108,8 +108,15 @@ async function main(): Promise<void> {
     const slowPeers = peers.filter((p) => ['nginx-rtmp', 'origin-rtmp-350', 'origin-flv-350'].includes(p.id));
     for (const spec of slowPeers) await run(spec, slowN, { ...base, slowFraction: 0.05, windowSec: Number(a['slow-window']) });
   }
-  let profile: { peer: string; players: number; frames: { name: string; selfPct: number }[] } | undefined;
-  if (a.profile) profile = await profileRun(a.profile, Math.max(...counts), base, media);
+  const profiles: { peer: string; players: number; frames: { name: string; selfPct: number }[] }[] = [];
+  for (const id of a.profile ? a.profile.split(',') : []) {
+    if (Date.now() > deadline) break;
+    try {
+      profiles.push(await profileRun(id.trim(), Math.max(...counts), base, media));
+    } catch (e) {
+      failures.push({ peer: `${id} (profile)`, players: Math.max(...counts), error: (e as Error).message });
+    }
+  }
 
   addRatios(rows);
   const mbps = (media.byteRate * 8) / 1e6;
@@ -118,8 +125,10 @@ async function main(): Promise<void> {
   console.log(`\n${table}\n`);
   if (failures.length) console.log(`failed or skipped:\n${failures.map((x) => `  ${x.peer} @ ${x.players}: ${x.error}`).join('\n')}\n`);
   console.log(`Sizing (players per core, from this run):\n\n${sizing}\n`);
-  if (profile) console.log(`Top frames of ${profile.peer} at ${profile.players} players (self time, % of busy samples):\n` +
-    profile.frames.map((f) => `  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}`).join('\n'));
+  for (const p of profiles) {
+    console.log(`Top frames of ${p.peer} at ${p.players} players (self time, % of busy samples):\n` +
+      p.frames.map((f) => `  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}`).join('\n'));
+  }
 
   if (a.out) {
     fs.mkdirSync(a.out, { recursive: true });
@@ -130,7 +139,7 @@ async function main(): Promise<void> {
       windowSec: base.windowSec, warmupSec: base.warmupSec,
       note: 'Figures from a shared machine (other work on the same cores): compare the ratios within one run, not absolute values across runs.',
     };
-    fs.writeFileSync(path.join(a.out, 'fanout.json'), `${JSON.stringify({ meta, results: rows, failures, profile }, null, 2)}\n`);
+    fs.writeFileSync(path.join(a.out, 'fanout.json'), `${JSON.stringify({ meta, results: rows, failures, profiles }, null, 2)}\n`);
     fs.writeFileSync(path.join(a.out, 'fanout.svg'), cpuPlot(rows, `Fan-out: server CPU per player-second (${mbps.toFixed(2)} Mbit/s stream)`));
     fs.writeFileSync(path.join(a.out, 'sizing.md'), `${sizing}\n\n${table}\n`);
     console.log(`\nwrote ${path.relative(process.cwd(), a.out) || '.'}/fanout.json, fanout.svg, sizing.md`);
