@@ -58,3 +58,28 @@ export function sizingTable(rows: CaseResult[], mbps: number): string {
     `network (10 Gbit/s ≈ ${Math.floor(10000 / mbps)} players) binds before the CPU does.`);
   return out.join('\n');
 }
+
+/** One line per peer: the issue's target figures at the two largest player counts. */
+export function headlineTable(rows: CaseResult[]): string {
+  const counts = [...new Set(rows.filter((r) => r.slowPlayers === 0).map((r) => r.players))].sort((a, b) => a - b).slice(-2);
+  const out = [
+    `| players on | merge window | ${counts.map((n) => `× nginx-rtmp at ${n}`).join(' | ')} | keeping up at ${counts.at(-1)} | RSS / player at ${counts.at(-1)} | first video frame, joining (median / p95) at ${counts.at(-1)} |`,
+    `|---|---:|${counts.map(() => '---:|').join('')}---:|---:|---:|`,
+  ];
+  for (const peer of [...new Set(rows.map((r) => r.peer))]) {
+    const at = (n: number | undefined) => rows.find((r) => r.peer === peer && r.players === n && r.slowPlayers === 0);
+    const last = at(counts.at(-1));
+    if (!last) continue;
+    const who = last.server === 'nginx' ? 'nginx-rtmp, RTMP' : `companion ${last.server}, ${last.proto === 'rtmp' ? 'RTMP' : 'HTTP-FLV'}`;
+    const ratios = counts.map((n) => {
+      const r = at(n);
+      if (!r) return '–';
+      return r.server === 'nginx' ? `1.00 (${f(r.cpuMsPerPlayerSec, 3)} CPU-ms/player-s)` : f(r.ratioToNginx, 2);
+    });
+    const j = last.join;
+    const first = j.firstFrameMedianMs === null ? `none within the timeout (${j.failed}/${j.count})`
+      : `${f(j.firstFrameMedianMs)} / ${f(j.firstFrameP95Ms)} ms${j.firstFrameKeyShare === 1 ? ', keyframe' : ` (${pct(j.firstFrameKeyShare)} keyframes)`}`;
+    out.push(`| ${who} | ${last.mergeWriteMs === null ? '–' : `${last.mergeWriteMs} ms`} | ${ratios.join(' | ')} | ${pct(last.keepUpShare)} | ${f(last.rssPerPlayerKB)} KB | ${first} |`);
+  }
+  return out.join('\n');
+}

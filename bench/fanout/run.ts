@@ -11,10 +11,9 @@ import { CaseOptions, CaseResult, runCase } from './measure';
 import { benchMedia } from './media';
 import { ensureNginx, nginxVersion } from './nginx';
 import { ALL_PEERS, DEFAULT_PEERS, PeerSpec } from './peers';
-import { cpuPlot } from './plot-svg';
+import { printResults, ProfileSummary, renderResults, RunResults, writeResults } from './outputs';
 import { killAllSync, stopAll } from './procs';
 import { topFrames } from './profile-summary';
-import { addRatios, resultTable, sizingTable } from './report';
 
 const USAGE = `npm run bench -- [options]
   --players 100,500,1000,2000   player counts
@@ -29,7 +28,8 @@ const USAGE = `npm run bench -- [options]
   --max-minutes 30              no new case starts after this
   --server-cpu 0 --client-cpu 1 cores for taskset (-1 = no pinning)
   --rebuild                     rebuild the server bundle first
-  --server-bundle FILE          run this server bundle instead of images/rtmp-server/dist/main.js`;
+  --server-bundle FILE          run this server bundle instead of images/rtmp-server/dist/main.js
+  --render FILE                 only re-render fanout.svg and sizing.md from an existing fanout.json`;
 
 const { values: a } = parseArgs({
   options: {
@@ -47,6 +47,7 @@ const { values: a } = parseArgs({
     'client-cpu': { type: 'string', default: '1' },
     rebuild: { type: 'boolean', default: false },
     'server-bundle': { type: 'string' },
+    render: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -61,6 +62,7 @@ const core = (s: string) => (Number(s) < 0 ? undefined : Number(s));
 
 async function main(): Promise<void> {
   if (a.help) { console.log(USAGE); return; }
+  if (a.render) { renderResults(a.render); return; }
   const counts = numList(a.players!);
   const peers: PeerSpec[] = a.peers!.split(',').map((id) => {
     const p = ALL_PEERS.find((x) => x.id === id.trim());
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
     const slowPeers = peers.filter((p) => ['nginx-rtmp', 'origin-rtmp-350', 'origin-flv-350'].includes(p.id));
     for (const spec of slowPeers) await run(spec, slowN, { ...base, slowFraction: 0.05, windowSec: Number(a['slow-window']) });
   }
-  const profiles: { peer: string; players: number; frames: { name: string; selfPct: number }[] }[] = [];
+  const profiles: ProfileSummary[] = [];
   for (const id of a.profile ? a.profile.split(',') : []) {
     if (Date.now() > deadline) break;
     try {
@@ -118,32 +120,16 @@ async function main(): Promise<void> {
     }
   }
 
-  addRatios(rows);
-  const mbps = (media.byteRate * 8) / 1e6;
-  const table = resultTable(rows);
-  const sizing = sizingTable(rows, mbps);
-  console.log(`\n${table}\n`);
-  if (failures.length) console.log(`failed or skipped:\n${failures.map((x) => `  ${x.peer} @ ${x.players}: ${x.error}`).join('\n')}\n`);
-  console.log(`Sizing (players per core, from this run):\n\n${sizing}\n`);
-  for (const p of profiles) {
-    console.log(`Top frames of ${p.peer} at ${p.players} players (self time, % of busy samples):\n` +
-      p.frames.map((f) => `  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}`).join('\n'));
-  }
-
-  if (a.out) {
-    fs.mkdirSync(a.out, { recursive: true });
-    const meta = {
-      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-      date: new Date().toISOString(), node: process.version, nginx: nginxVersion(),
-      cpu: os.cpus()[0]?.model, cores: os.cpus().length, media: media.description, byteRate: media.byteRate,
-      windowSec: base.windowSec, warmupSec: base.warmupSec,
-      note: 'Figures from a shared machine (other work on the same cores): compare the ratios within one run, not absolute values across runs.',
-    };
-    fs.writeFileSync(path.join(a.out, 'fanout.json'), `${JSON.stringify({ meta, results: rows, failures, profiles }, null, 2)}\n`);
-    fs.writeFileSync(path.join(a.out, 'fanout.svg'), cpuPlot(rows, `Fan-out: server CPU per player-second (${mbps.toFixed(2)} Mbit/s stream)`));
-    fs.writeFileSync(path.join(a.out, 'sizing.md'), `${sizing}\n\n${table}\n`);
-    console.log(`\nwrote ${path.relative(process.cwd(), a.out) || '.'}/fanout.json, fanout.svg, sizing.md`);
-  }
+  const meta = {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    date: new Date().toISOString(), node: process.version, nginx: nginxVersion(),
+    cpu: os.cpus()[0]?.model, cores: os.cpus().length, media: media.description, byteRate: media.byteRate,
+    windowSec: base.windowSec, warmupSec: base.warmupSec,
+    note: 'Figures from a shared machine (other work on the same cores): compare the ratios within one run, not absolute values across runs.',
+  };
+  const results: RunResults = { meta, results: rows, failures, profiles };
+  printResults(results);
+  if (a.out) writeResults(a.out, results);
 }
 
 /** Runs one peer under `node --cpu-prof` and returns its hottest frames. */
