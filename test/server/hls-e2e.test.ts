@@ -33,6 +33,13 @@ test('publish → HLS on the HTTP port → files removed after the cleanup delay
     expect(info.streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' });
     expect(await countFrames(url, 2)).toBeGreaterThan(0);
 
+    // /metrics counts what the writer did: at least the segments the playlist already lists.
+    const metrics = await (await fetch(server.apiUrl('/metrics'))).text();
+    const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(counter('rtmp_server_hls_segments_written_total')).toBeGreaterThanOrEqual(pl.segments.length);
+    expect(counter('rtmp_server_hls_bytes_written_total')).toBeGreaterThan(0);
+    expect(counter('rtmp_server_hls_write_errors_total')).toBe(0);
+
     // Everything the server wrote is under hlsDir: the work dir holds only the config and the hls/ tree.
     expect(fs.readdirSync(server.workDir).sort()).toEqual(['hls', 'rtmp-server.yaml']);
     // tmp: a playlist being replaced; .rtmp-server-hls: marks the directory as the server's (startup sweep)

@@ -1,6 +1,7 @@
 import type { ServerConfig } from '../../../lib/server-config';
 import { Edge } from './edge/edge';
 import { createHlsSinkFactory, HlsSinkFactory } from './hub/hls-output';
+import type { HlsStats } from './hub/hls-writer';
 import { Hub } from './hub/hub';
 import type { HubView } from './hub/types';
 import { MediaHttpServer } from './http/media-server';
@@ -16,6 +17,8 @@ import { startCluster } from './cluster/start-cluster';
  */
 export interface MediaApp {
   readonly hub: HubView;
+  /** HLS writer counters (live; read at scrape time), or null when this server writes no HLS. */
+  readonly hlsStats: HlsStats | null;
   /** Binds the RTMP and HTTP media listeners. */
   listen(): Promise<void>;
   /** Closes the listeners: no new connections; running sessions continue. */
@@ -66,6 +69,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
 
   return {
     hub,
+    hlsStats: hls ? hls.stats : null,
     async listen() {
       await rtmp.listen(config.rtmp.port);
       await http.listen(config.http.port);

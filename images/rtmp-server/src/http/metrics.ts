@@ -1,18 +1,21 @@
 // Prometheus /metrics (prom-client: the standard Node client). Values are read from the hub at scrape time,
 // so nothing on the media path touches a metric; counters follow the hub's running totals.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { HlsStats } from '../hub/hls-writer';
 import type { HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
 
 export interface MetricsDeps {
   readonly hub: HubView;
+  /** HLS writer counters, or null when this server writes no HLS (edges). */
+  readonly hlsStats: HlsStats | null;
   readonly mode: () => string;
   readonly ready: () => boolean;
 }
 
 const PREFIX = 'rtmp_server_';
 
-export function createMetrics({ hub: live, mode, ready }: MetricsDeps): Registry {
+export function createMetrics({ hub: live, hlsStats, mode, ready }: MetricsDeps): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const hub = scrapeSnapshot(live);
@@ -20,18 +23,20 @@ export function createMetrics({ hub: live, mode, ready }: MetricsDeps): Registry
   const gauge = (name: string, help: string, read: () => number): void => {
     new Gauge({ name: PREFIX + name, help, registers: [register], collect() { this.set(read()); } });
   };
-  // A Counter that follows a monotonic hub total: adds what the total grew by since the last scrape.
-  const counter = (name: string, help: string, key: keyof HubTotals): void => {
+  // A Counter that follows a monotonic running total: adds what the total grew by since the last scrape.
+  const follow = (name: string, help: string, read: () => number): void => {
     let seen = 0;
     new Counter({
       name: PREFIX + name, help, registers: [register],
       collect() {
-        const v = hub.totals()[key];
+        const v = read();
         if (v > seen) this.inc(v - seen);
         seen = Math.max(seen, v);
       },
     });
   };
+
+  const counter = (name: string, help: string, key: keyof HubTotals): void => follow(name, help, () => hub.totals()[key]);
 
   gauge('streams', 'Streams in the hub (publishing or with players waiting).', () => hub.streams().length);
   gauge('streams_publishing', 'Streams with a publisher attached (an encoder or an edge pull).', () => hub.streams().filter((s) => s.publishing).length);
@@ -61,6 +66,14 @@ export function createMetrics({ hub: live, mode, ready }: MetricsDeps): Registry
   counter('upstream_pulls_started_total', 'Edge pulls started.', 'upstreamPullsStarted');
   counter('dropped_frames_total', 'Frames dropped for players that fell behind.', 'droppedFrames');
   counter('slow_players_closed_total', 'Players closed for staying too far behind.', 'slowPlayersClosed');
+  if (hlsStats) {
+    const hls = hlsStats;
+    follow('hls_segments_written_total', 'HLS segments written.', () => hls.segmentsWritten);
+    follow('hls_bytes_written_total', 'HLS segment bytes written.', () => hls.bytesWritten);
+    follow('hls_dropped_segments_total', 'HLS segments not written because the disk fell behind.', () => hls.droppedSegments);
+    follow('hls_write_errors_total', 'HLS file writes that failed.', () => hls.writeErrors);
+    follow('hls_skipped_payloads_total', 'Media payloads the HLS muxer skipped (malformed or unsupported codec).', () => hls.skippedPayloads);
+  }
   return register;
 }
 
