@@ -7,6 +7,7 @@ import type { HubView } from '../hub/types';
 import type { HlsStats } from '../hub/hls-writer';
 import type { Logger } from '../log';
 import { VERSION } from '../log';
+import { listenOn } from '../session/listen';
 import {
   clientReply, clientsReply, SRS_CODE, srsReply, streamReply, streamsReply, versions,
 } from './api-srs';
@@ -146,13 +147,7 @@ export async function startApiServer(deps: ApiDeps, port: number, host?: string)
   // Bounded: a client that never finishes its request headers is dropped.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, port, host);
   server.on('clientError', (_err, socket) => socket.destroy());
   return {
     port: (server.address() as AddressInfo).port,
