@@ -28,13 +28,6 @@ export function decodeAmf0(buf: Buffer, start = 0): AmfValue[] {
   return out;
 }
 
-/** Byte length of the first AMF0 value at `start` (used to strip `@setDataFrame` without re-encoding). */
-export function amf0ValueLength(buf: Buffer, start = 0): number {
-  const r = new Reader(buf, start);
-  r.value(0);
-  return r.pos - start;
-}
-
 class Reader {
   constructor(readonly buf: Buffer, public pos: number) {}
 
