@@ -1,7 +1,7 @@
 // nginx + Debian's libnginx-mod-rtmp as the reference peer: its own config under a temporary prefix,
 // one worker without a master (so the PID we watch is the process doing the work), loopback only.
 // nginx-rtmp has no HTTP-FLV, so it is the RTMP reference only.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,12 +28,12 @@ export function ensureNginx(): string {
   return mod;
 }
 
+/** "nginx/1.22.1 + libnginx-mod-rtmp 1.2.2-1" (nginx -v prints to stderr; the module version from dpkg). */
 export function nginxVersion(): string {
-  try {
-    return execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '';
-  } catch (e) {
-    return String((e as { stderr?: string }).stderr ?? '').trim();
-  }
+  const v = spawnSync('nginx', ['-v'], { encoding: 'utf8', timeout: 5000 });
+  const nginx = /nginx\/[\d.]+/.exec(`${v.stderr}${v.stdout}`)?.[0] ?? 'nginx (version unknown)';
+  const mod = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libnginx-mod-rtmp'], { encoding: 'utf8', timeout: 5000 });
+  return mod.status === 0 && mod.stdout ? `${nginx} + libnginx-mod-rtmp ${mod.stdout.trim()}` : nginx;
 }
 
 /** Starts nginx-rtmp on 127.0.0.1:rtmpPort, pinned to `cpu`. */
