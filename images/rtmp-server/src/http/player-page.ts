@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { isInside } from '../hub/hls-paths';
 
 /** Next to the server bundle: dist/player/ in dev and tests, /app/player/ in the image. */
 const PLAYER_DIR = path.join(__dirname, 'player');
@@ -45,7 +46,7 @@ function serveFrom(root: string, req: http.IncomingMessage, res: http.ServerResp
   const rel = pagePath(req.url ?? '/');
   if (rel === undefined) return false;
   const file = path.join(root, rel);
-  if (!file.startsWith(root + path.sep)) return false;
+  if (!isInside(root, file)) return false;
   const stat = statFile(file);
   if (!stat) return false;
 
