@@ -110,12 +110,12 @@ export class Stream {
     this.lastTs = m.timestamp;
     const kind = classify(m);
     if (kind === Kind.Metadata) m = { type: DATA, timestamp: m.timestamp, payload: normalizeMetadata(m.payload) };
+    const isFrame = kind === Kind.Keyframe || kind === Kind.Frame;
     if (m.type === VIDEO) {
       this.hasVideo = true;
-      if (kind === Kind.Keyframe || kind === Kind.Frame) this.frames++;
+      if (isFrame) this.frames++;
     }
     this.recvBytes += m.payload.length;
-    const isFrame = kind === Kind.Keyframe || kind === Kind.Frame;
     const resume = kind === Kind.Keyframe || kind === Kind.VideoConfig || kind === Kind.AudioConfig ||
       kind === Kind.Metadata || (isFrame && !this.hasVideo);
     const e = new Entry(m, this.seq++, resume, isFrame);
