@@ -39,6 +39,7 @@ export class Hub implements HubView {
   private readonly sinkFactories: MediaSinkFactory[] = [];
   private demand: HubDemandListener | null = null;
   private readonly sampler: NodeJS.Timeout;
+  private nextClientId = randomBytes(4).readUInt32BE(0);
   private readonly counters = {
     bytesInGone: 0, bytesOutGone: 0, droppedGone: 0,
     connectionsAccepted: 0, connectionsRejected: 0,
@@ -51,7 +52,16 @@ export class Hub implements HubView {
     this.sampler.unref();
   }
 
-  newClientId(): string { return randomBytes(4).toString('hex'); }
+  /**
+   * A client id: 8 hex digits, unique within the process (a random start, then counting). Players and
+   * publishers are indexed by id: two live clients sharing one would leave a player attached for good. Fully
+   * random 4-byte ids repeat after ~80,000 issued, which a busy server reaches while thousands are live.
+   */
+  newClientId(): string {
+    const id = this.nextClientId;
+    this.nextClientId = (id + 1) >>> 0;
+    return id.toString(16).padStart(8, '0');
+  }
 
   addSinkFactory(f: MediaSinkFactory): void { this.sinkFactories.push(f); }
   setDemandListener(l: HubDemandListener | null): void { this.demand = l; }
