@@ -1,6 +1,4 @@
 // A config layer (file, environment or flags): a partial config plus where each of its values came from.
-import type { ServerConfigInput } from '../../../../lib/server-config';
-
 export interface ConfigLayer {
   /** The values this layer sets (missing fields are left to lower layers and the defaults). */
   readonly input: Record<string, unknown>;
@@ -19,7 +17,7 @@ export function setField(layer: ReturnType<typeof emptyLayer>, path: string, val
     layer.input[section] = value;
   } else {
     const cur = layer.input[section];
-    const obj = cur && typeof cur === 'object' && !Array.isArray(cur) ? (cur as Record<string, unknown>) : {};
+    const obj = isPlainObject(cur) ? cur : {};
     obj[field] = value;
     layer.input[section] = obj;
   }
@@ -44,6 +42,3 @@ export function mergeLayers(layers: readonly ConfigLayer[]): ConfigLayer {
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-
-/** A merged, validated layer is a ServerConfigInput. */
-export type ValidInput = ServerConfigInput;
