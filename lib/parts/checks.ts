@@ -5,7 +5,6 @@
  */
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const HOST_PORT = /^[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}$/;
 
 function fail(owner: string, prop: string, rule: string, value: unknown): never {
@@ -50,14 +49,6 @@ export function checkDistinctPorts(owner: string, ports: readonly (readonly [str
 export function checkName(owner: string, prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
     fail(owner, prop, 'must be a DNS-1123 label (lowercase a-z, 0-9 and "-", starting and ending alphanumeric, at most 63 characters)', value);
-  }
-  return value;
-}
-
-/** A label value (the `app` label pods are selected by). */
-export function checkLabelValue(owner: string, prop: string, value: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !LABEL_VALUE.test(value)) {
-    fail(owner, prop, 'must be a non-empty Kubernetes label value (at most 63 characters of A-Z, a-z, 0-9, "-", "_", ".", alphanumeric at both ends)', value);
   }
   return value;
 }
