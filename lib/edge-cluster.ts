@@ -7,7 +7,7 @@ import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructP
 import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
 import { NGINX_PORT } from './parts/nginx';
 import { ServerWorkload } from './parts/server-workload';
-import { checkPublicPorts, createService, PortSpec } from './parts/services';
+import { checkPublicPorts, createService, PortSpec, servicePort } from './parts/services';
 
 /** Object names of an EdgeCluster (defaults reproduce the guide with `name: 'srs'`). */
 export interface EdgeClusterNames extends EdgeNames {
@@ -116,12 +116,12 @@ export class EdgeCluster extends Construct {
     const nginx = this.createOrigin ? resolveNginx(owner, props, this.engine, this.names.originNginxConfigMap) : undefined;
     const p = this.engine.ports;
     const httpPorts: PortSpec[] = [
-      { role: 'hls', port: props.ports?.hls ?? NGINX_PORT, targetPort: NGINX_PORT },
-      ...(this.exposeApi ? [{ role: 'api', port: props.ports?.api ?? p.api, targetPort: p.api }] : []),
+      servicePort('hls', NGINX_PORT, props.ports?.hls),
+      ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
     ];
     const edgePorts: PortSpec[] = [
-      { role: 'rtmp', port: props.ports?.rtmp ?? p.rtmp, targetPort: p.rtmp },
-      { role: 'http', port: props.ports?.http ?? p.http, targetPort: p.http },
+      servicePort('rtmp', p.rtmp, props.ports?.rtmp),
+      servicePort('http', p.http, props.ports?.http),
     ];
     checkPublicPorts(owner, [
       ...(this.createOrigin ? [{ prop: 'ports', ports: httpPorts }] : []),
@@ -142,7 +142,7 @@ export class EdgeCluster extends Construct {
       this.originService = createService(this, 'OriginService', {
         name: this.names.originService,
         app: this.names.originApp,
-        ports: [{ role: 'rtmp', port: p.rtmp, targetPort: p.rtmp }],
+        ports: [servicePort('rtmp', p.rtmp)],
         kind: 'internal',
       });
       this.httpService = createService(this, 'HttpService', {

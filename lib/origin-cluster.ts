@@ -5,7 +5,7 @@ import { checkInteger } from './parts/checks';
 import { resolveCommon, resolveNames, ServerConstructProps } from './parts/common-props';
 import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
 import { ServerSet, serverSetUpstream } from './parts/server-set';
-import { checkPublicPorts, PortSpec } from './parts/services';
+import { checkPublicPorts, PortSpec, servicePort } from './parts/services';
 
 /** Object names of an OriginCluster. */
 export interface OriginClusterNames extends EdgeNames {
@@ -93,8 +93,8 @@ export class OriginCluster extends Construct {
     });
     const p = this.engine.ports;
     const edgePorts: PortSpec[] = [
-      { role: 'rtmp', port: props.ports?.rtmp ?? p.rtmp, targetPort: p.rtmp },
-      { role: 'http', port: props.ports?.http ?? p.http, targetPort: p.http },
+      servicePort('rtmp', p.rtmp, props.ports?.rtmp),
+      servicePort('http', p.http, props.ports?.http),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports: edgePorts }], props.sharedLoadBalancer !== undefined);
 

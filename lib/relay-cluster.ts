@@ -5,7 +5,7 @@ import { checkInteger } from './parts/checks';
 import { resolveCommon, resolveNames, ServerConstructProps } from './parts/common-props';
 import { ServerSet, serverSetUpstream } from './parts/server-set';
 import { ServerWorkload } from './parts/server-workload';
-import { checkPublicPorts, createService, PortSpec } from './parts/services';
+import { checkPublicPorts, createService, PortSpec, servicePort } from './parts/services';
 
 /** Object names of a RelayCluster. */
 export interface RelayClusterNames {
@@ -114,11 +114,11 @@ export class RelayCluster extends Construct {
       viewerService: `${n}-viewer-service`,
     });
     const p = this.engine.ports;
-    const ingestPorts: PortSpec[] = [{ role: 'rtmp', prop: 'ingestPort', port: props.ingestPort ?? p.rtmp, targetPort: p.rtmp }];
+    const ingestPorts: PortSpec[] = [{ ...servicePort('rtmp', p.rtmp, props.ingestPort), prop: 'ingestPort' }];
     const viewerPorts: PortSpec[] = [
-      { role: 'rtmp', port: props.ports?.rtmp ?? p.rtmp, targetPort: p.rtmp },
-      ...(this.exposeApi ? [{ role: 'api', port: props.ports?.api ?? p.api, targetPort: p.api }] : []),
-      { role: 'http', port: props.ports?.http ?? p.http, targetPort: p.http },
+      servicePort('rtmp', p.rtmp, props.ports?.rtmp),
+      ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
+      servicePort('http', p.http, props.ports?.http),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports: ingestPorts }, { prop: 'ports', ports: viewerPorts }], props.sharedLoadBalancer !== undefined);
 

@@ -5,7 +5,7 @@ import { IServerEngine, ServerWiring, Upstream } from '../engines/engine';
 import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
-import { createService } from './services';
+import { createService, servicePort } from './services';
 
 /** Object names of a server set. */
 export interface ServerSetNames {
@@ -69,9 +69,9 @@ export class ServerSet extends Construct {
       app: names.app,
       kind: 'headless',
       ports: [
-        { role: 'rtmp', port: p.rtmp, targetPort: p.rtmp },
-        { role: 'http', port: p.http, targetPort: p.http },
-        { role: 'api', port: p.api, targetPort: p.api },
+        servicePort('rtmp', p.rtmp),
+        servicePort('http', p.http),
+        servicePort('api', p.api),
       ],
     });
     this.servers = new ServerWorkload(this, 'Servers', {

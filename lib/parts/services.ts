@@ -77,6 +77,11 @@ export interface PortSpec {
   readonly targetPort: number;
 }
 
+/** A Service port forwarding to container port `targetPort`, listening on `port` if given (a `ports.*` prop), else on the same number. */
+export function servicePort(role: string, targetPort: number, port?: number): PortSpec {
+  return { role, port: port ?? targetPort, targetPort };
+}
+
 /** Options of one Service. */
 export interface ServiceSpec {
   /** Object name. */

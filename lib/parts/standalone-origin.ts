@@ -4,7 +4,7 @@ import { IServerEngine } from '../engines/engine';
 import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructProps } from './common-props';
 import { NGINX_PORT } from './nginx';
 import { ServerWorkload } from './server-workload';
-import { checkPublicPorts, createService, PortSpec } from './services';
+import { checkPublicPorts, createService, PortSpec, servicePort } from './services';
 
 /** Object names of a one-origin topology (each concrete construct documents its defaults). */
 export interface StandaloneOriginNames {
@@ -80,10 +80,10 @@ export abstract class StandaloneOrigin extends Construct {
     const nginx = layout.nginx ? resolveNginx(owner, layout.nginx, this.engine, this.names.nginxConfigMap ?? `${this.name}-nginx-config`) : undefined;
     const p = this.engine.ports;
     const ports: PortSpec[] = [
-      ...(nginx ? [{ role: 'hls', port: props.ports?.hls ?? NGINX_PORT, targetPort: NGINX_PORT }] : []),
-      { role: 'rtmp', port: props.ports?.rtmp ?? p.rtmp, targetPort: p.rtmp },
-      ...(this.exposeApi ? [{ role: 'api', port: props.ports?.api ?? p.api, targetPort: p.api }] : []),
-      { role: 'http', port: props.ports?.http ?? p.http, targetPort: p.http },
+      ...(nginx ? [servicePort('hls', NGINX_PORT, props.ports?.hls)] : []),
+      servicePort('rtmp', p.rtmp, props.ports?.rtmp),
+      ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
+      servicePort('http', p.http, props.ports?.http),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports }], false);
 
