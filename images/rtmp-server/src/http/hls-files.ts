@@ -85,7 +85,9 @@ async function send(
     await fh.close();
     throw e;
   }
-  if (req.method === 'HEAD') {
+  // No body for HEAD, nor for a player that left while the file was looked up: its response has already
+  // closed, so a pipe into it would stall for good and never close the file.
+  if (req.method === 'HEAD' || res.destroyed) {
     await fh.close();
     res.end();
     return;
