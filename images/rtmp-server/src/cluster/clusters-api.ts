@@ -45,9 +45,10 @@ export function clustersReply(hub: HubView, q: URLSearchParams, self: ClusterSel
   };
   const held = hub.streams().some((s) => s.app === query.app && s.name === query.stream && s.publishing);
   if (!held) return srsReply(CLUSTER_NOT_FOUND, { data: { query } });
-  const api = q.get('coworker') || `${ownIp()}:${self.apiPort}`;
+  const ip = ownIp();
+  const api = q.get('coworker') || `${ip}:${self.apiPort}`;
   const origin: ClusterOrigin = {
-    ip: ownIp(), port: self.rtmpPort, vhost: query.vhost, api, routers: [api], http_port: self.httpPort,
+    ip, port: self.rtmpPort, vhost: query.vhost, api, routers: [api], http_port: self.httpPort,
   };
   return srsReply(0, { data: { query, origin } });
 }
