@@ -56,11 +56,17 @@ export function createHlsProxy(locator: StreamLocator, log: Logger): HlsProxy {
         host: hp.host, port: hp.port, method: req.method, path: rawPath, timeout: TIMEOUT_MS,
         headers: { [PROXIED_HEADER]: '1', 'x-forwarded-for': req.socket.remoteAddress ?? '' },
       }, (upRes) => {
+        const status = upRes.statusCode ?? 502;
+        if (status >= 400 || status < 100) locator.forget(target.app, target.stream);
+        if (status < 100) {
+          // A status no response can carry (a broken upstream's 0xx): writeHead would throw out of this handler.
+          upRes.destroy();
+          return fail(502, 'bad gateway');
+        }
         const headers: http.OutgoingHttpHeaders = {};
         for (const h of PASS_HEADERS) if (upRes.headers[h] !== undefined) headers[h] = upRes.headers[h];
         if (cors) headers['Access-Control-Allow-Origin'] = cors;
-        if ((upRes.statusCode ?? 502) >= 400) locator.forget(target.app, target.stream);
-        res.writeHead(upRes.statusCode ?? 502, headers);
+        res.writeHead(status, headers);
         upRes.pipe(res);
         upRes.on('error', () => res.destroy());
       });

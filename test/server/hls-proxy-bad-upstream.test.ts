@@ -1,0 +1,42 @@
+/**
+ * The origin cluster's HLS proxy answers a player from whatever the holder's HTTP address replies. A reply
+ * whose status a response cannot carry (0xx from a broken or foreign upstream) must become a 502 for that
+ * player, not an exception thrown out of the proxy's response handler (which ends the server process).
+ */
+import * as http from 'node:http';
+import * as net from 'node:net';
+import pino from 'pino';
+import type { StreamHolder, StreamLocator } from '../../images/rtmp-server/src/cluster/stream-locator';
+import { createHlsProxy } from '../../images/rtmp-server/src/http/hls-proxy';
+
+const listen = (s: net.Server) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
+
+test('an upstream status of 099: the player gets 502, the holder is forgotten, nothing is thrown', async () => {
+  const upstream = net.createServer((c) => c.once('data', () => c.end('HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n')));
+  const upPort = await listen(upstream);
+  const forgotten: string[] = [];
+  const holder: StreamHolder = { rtmp: `127.0.0.1:1`, http: `127.0.0.1:${upPort}`, api: '127.0.0.1:1' };
+  const locator = {
+    locate: async () => holder,
+    forget: (app: string, stream: string) => { forgotten.push(`${app}/${stream}`); },
+  } as unknown as StreamLocator;
+  const proxy = createHlsProxy(locator, pino({ level: 'silent' }));
+  const uncaught: Error[] = [];
+  const onUncaught = (e: Error) => { uncaught.push(e); };
+  process.on('uncaughtException', onUncaught);
+  const server = http.createServer((req, res) => {
+    if (!proxy(req, res, '*')) res.writeHead(404).end();
+  });
+  const port = await listen(server);
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/live/cam.m3u8`, { signal: AbortSignal.timeout(10_000) });
+    expect(r.status).toBe(502);
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    expect(forgotten).toContain('live/cam');
+    expect(uncaught).toEqual([]);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    server.close();
+    upstream.close();
+  }
+});
