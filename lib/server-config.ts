@@ -179,9 +179,11 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const seconds = { type: 'number', minimum: 0 } as const;
+/** `host:port` as peer lists and construct props take it (IPv6 literals bracketed); constructs check props with it too. */
+export const HOST_PORT_PATTERN = '^[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}$';
 const hostPorts = {
   type: 'array',
-  items: { type: 'string', pattern: '^[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}$' },
+  items: { type: 'string', pattern: HOST_PORT_PATTERN },
 } as const;
 
 function section(properties: Record<string, object>) {

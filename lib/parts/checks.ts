@@ -3,9 +3,10 @@
  * the value given and what is allowed, e.g.
  * "EdgeCluster 'edgeReplicas' must be an integer >= 1, got 0".
  */
+import { HOST_PORT_PATTERN } from '../server-config';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const HOST_PORT = /^[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}$/;
+const HOST_PORT = new RegExp(HOST_PORT_PATTERN);
 
 function fail(owner: string, prop: string, rule: string, value: unknown): never {
   throw new Error(`${owner} '${prop}' ${rule}, got ${JSON.stringify(value)}`);
@@ -56,7 +57,8 @@ export function checkName(owner: string, prop: string, value: string): string {
 /** `host:port` addresses (external origins). */
 export function checkHostPorts(owner: string, prop: string, values: readonly string[]): string[] {
   for (const v of values) {
-    if (typeof v !== 'string' || !HOST_PORT.test(v) || Number(v.slice(v.lastIndexOf(':') + 1)) > 65535 || Number(v.slice(v.lastIndexOf(':') + 1)) < 1) {
+    const port = typeof v === 'string' && HOST_PORT.test(v) ? Number(v.slice(v.lastIndexOf(':') + 1)) : 0;
+    if (port < 1 || port > 65535) {
       fail(owner, prop, 'must hold host:port addresses with a port in 1-65535', v);
     }
   }
