@@ -40,3 +40,37 @@ test('an upstream status of 099: the player gets 502, the holder is forgotten, n
     upstream.close();
   }
 });
+
+test('a player that leaves during the holder lookup: no upstream request is made for it', async () => {
+  let upstreamRequests = 0;
+  const upstream = http.createServer((_req, res) => { upstreamRequests++; res.end('#EXTM3U\n'); });
+  const upPort = await listen(upstream);
+  let lookupStarted!: () => void;
+  const lookedUp = new Promise<void>((resolve) => { lookupStarted = resolve; });
+  let answer!: (h: StreamHolder) => void;
+  const locator = {
+    locate: () => { lookupStarted(); return new Promise<StreamHolder>((resolve) => { answer = resolve; }); },
+    forget: () => undefined,
+  } as unknown as StreamLocator;
+  const proxy = createHlsProxy(locator, pino({ level: 'silent' }));
+  let playerGone!: () => void;
+  const closed = new Promise<void>((resolve) => { playerGone = resolve; });
+  const server = http.createServer((req, res) => {
+    res.on('close', () => playerGone());
+    if (!proxy(req, res, '*')) res.writeHead(404).end();
+  });
+  const port = await listen(server);
+  try {
+    // A raw client that asks, then hangs up while the lookup is still pending.
+    const c = net.connect(port, '127.0.0.1', () => c.write('GET /live/cam.m3u8 HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await lookedUp;
+    c.destroy();
+    await closed;
+    answer({ rtmp: '127.0.0.1:1', http: `127.0.0.1:${upPort}`, api: '127.0.0.1:1' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(upstreamRequests).toBe(0);
+  } finally {
+    server.close();
+    upstream.close();
+  }
+});

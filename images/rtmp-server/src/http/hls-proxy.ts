@@ -50,6 +50,8 @@ export function createHlsProxy(locator: StreamLocator, log: Logger): HlsProxy {
       res.writeHead(status, headers).end(`${why}\n`);
     };
     void locator.locate(target.app, target.stream).then((holder) => {
+      // The player may have left during the lookup: then there is nobody to proxy for.
+      if (res.destroyed) return;
       const hp = holder ? splitHostPort(holder.http) : null;
       if (!hp) return fail(404, 'not found');
       const up = http.request({
