@@ -31,13 +31,30 @@ export interface MediaApp {
   reload(next: ServerConfig): string[];
 }
 
-/** Fields only a restart applies (listeners and the shared RTMP encoding). */
-const RESTART_FIELDS: [string, (c: ServerConfig) => unknown][] = [
-  ['mode', (c) => c.mode],
-  ['rtmp.port', (c) => c.rtmp.port],
-  ['rtmp.chunkSize', (c) => c.rtmp.chunkSize],
-  ['http.port', (c) => c.http.port],
-];
+/**
+ * Fields that keep their running value on reload; only a restart applies them: the listeners, the shared RTMP
+ * encoding, and the HLS directory that the writers and the HTTP server must agree on.
+ */
+const HELD_ON_RELOAD = ['mode', 'rtmp.port', 'rtmp.chunkSize', 'http.port', 'hls.dir', 'hls.enabled'] as const;
+/** Of those, what reload() reports itself (the HLS writers' setConfig reports hls.*). */
+const RESTART_FIELDS = HELD_ON_RELOAD.filter((f) => !f.startsWith('hls.'));
+
+type Sections = Record<string, Record<string, unknown>>;
+const valueAt = (c: ServerConfig, path: string): unknown => {
+  const [section, field] = path.split('.');
+  return field === undefined ? (c as unknown as Record<string, unknown>)[section] : (c as unknown as Sections)[section][field];
+};
+
+/** `next` with every HELD_ON_RELOAD field set back to its value in `running` (sections copied, not shared). */
+function holdRunning(next: ServerConfig, running: ServerConfig): ServerConfig {
+  const out = { ...next } as unknown as Record<string, unknown>;
+  for (const path of HELD_ON_RELOAD) {
+    const [section, field] = path.split('.');
+    if (field === undefined) out[section] = valueAt(running, path);
+    else out[section] = { ...(out[section] as object), [field]: valueAt(running, path) };
+  }
+  return out as unknown as ServerConfig;
+}
 
 export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   let config = initial;
@@ -88,7 +105,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       cluster?.close();
     },
     reload(next) {
-      const restart = RESTART_FIELDS.filter(([, get]) => JSON.stringify(get(next)) !== JSON.stringify(get(config))).map(([f]) => f);
+      const restart: string[] = RESTART_FIELDS.filter((f) => JSON.stringify(valueAt(next, f)) !== JSON.stringify(valueAt(config, f)));
       if (hls) restart.push(...hls.setConfig(next.hls));
       else if (next.hls.enabled && config.mode !== 'edge') restart.push('hls.enabled');
       hub.updateSettings(next.play);
@@ -97,7 +114,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       if (cluster) restart.push(...cluster.update(next));
       else if (next.cluster.peers.length > 0) restart.push('cluster.peers');
       // Applied live: auth, play.*, rtmp.maxMessageSize (new sessions), http.cors/playerPage, edge timing.
-      config = { ...next, mode: config.mode, rtmp: { ...next.rtmp, port: config.rtmp.port, chunkSize: config.rtmp.chunkSize }, http: { ...next.http, port: config.http.port }, hls: { ...next.hls, dir: config.hls.dir, enabled: config.hls.enabled } };
+      config = holdRunning(next, config);
       return restart;
     },
   };
