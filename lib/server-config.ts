@@ -372,7 +372,9 @@ export function hookUrlProblem(url: string): string | null {
 
 /** Why `template` is not a forward destination (rtmp/rtmps URL, placeholders only from the known set), or null. */
 export function forwardUrlProblem(template: string): string | null {
-  const unknown = (template.match(/\[[^\]]*\]/g) ?? []).filter((p) => !(FORWARD_PLACEHOLDERS as readonly string[]).includes(p));
+  // Placeholders live in the path and query; a bracketed host is an IPv6 literal.
+  const afterHost = template.replace(/^[a-z]+:\/\/[^/?#]*/i, '');
+  const unknown = (afterHost.match(/\[[^\]]*\]/g) ?? []).filter((p) => !(FORWARD_PLACEHOLDERS as readonly string[]).includes(p));
   if (unknown.length > 0) return `has unknown placeholder ${unknown[0]} (allowed: ${FORWARD_PLACEHOLDERS.join(' ')})`;
   const sample = template.replace(/\[app\]/g, 'app').replace(/\[stream\]/g, 'stream').replace(/\[param\]/g, 'k=v');
   let u: URL;
