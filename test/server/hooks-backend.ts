@@ -3,6 +3,7 @@
  * (path + JSON body) and answers by route:
  *   /key      allows when `param` carries `key=good` (`{"code":0}`), else denies (`{"code":403}`); `/key0` answers `0`
  *   /forward  allows and names forward URLs (`{"code":0,"data":{"urls":[...]}}`, set with `forwardUrls`)
+ *   /delay    allows after 300 ms
  *   /slow     never answers (a backend that hangs)
  *   /huge     HTTP 200 with 2 MiB of garbage
  *   /error    HTTP 500
@@ -49,6 +50,8 @@ export class HookBackend {
       res.end(ok ? (base === '/key0' ? '0' : '{"code":0}') : '{"code":403,"msg":"bad key"}');
     } else if (base === '/forward') {
       res.writeHead(200).end(JSON.stringify({ code: 0, data: { urls: this.forwardUrls } }));
+    } else if (base === '/delay') {
+      setTimeout(() => res.writeHead(200).end('0'), 300);
     } else if (base === '/slow') {
       this.held.add(res);
     } else if (base === '/huge') {

@@ -12,6 +12,7 @@ import { RunningServer, startServer } from '../helpers/server-process';
 import { freePort } from '../helpers/ports';
 import { isPublishing, LoopPublisher, publishLoop, waitUntil } from './cluster-support';
 import { HookBackend, hooksYaml } from './hooks-backend';
+import { RawRtmp } from '../helpers/rtmp-raw';
 
 let backend: HookBackend;
 let server: RunningServer;
@@ -157,7 +158,7 @@ describe('a backend that does not answer, answers garbage, or is down', () => {
     await pub.stop();
   });
 
-  test('2 MiB of garbage or an HTTP 500 is a bounded denial (even with failOpen); a down backend drops notifications', async () => {
+  test('2 MiB of garbage or an HTTP 500 is a bounded denial (even with failOpen), and the server stays small', async () => {
     await refused(bad.rtmpUrl('live', 'g1'));
     const [rej] = await waitForEvent(bad, 'reject', { stream: 'g1' });
     expect(rej.reason).toMatch(/on_publish denied: body is neither 0 nor JSON/);
@@ -170,7 +171,7 @@ describe('a backend that does not answer, answers garbage, or is down', () => {
     expect(rss).toBeLessThan(200 * 1024);
   });
 
-  test('notifications to a backend that is down are retried, then dropped and counted; media is not delayed', async () => {
+  test('notifications to a backend that is down are retried, then dropped and counted', async () => {
     const down = `http://127.0.0.1:${await freePort()}/down`;
     const s = await startServer({ configYaml: `hooks:\n  onUnpublish: ["${down}"]\n  retries: 2\n  backoffMs: 50\nhls:\n  enabled: false\n` });
     try {
@@ -184,6 +185,40 @@ describe('a backend that does not answer, answers garbage, or is down', () => {
       expect(await metric(s, /^rtmp_server_hook_notifications_dropped_total\{event="onUnpublish"\}/)).toBe(1);
     } finally {
       await s.stop();
+    }
+  });
+});
+
+describe('the connect gate', () => {
+  let slowConnect: RunningServer;
+  beforeAll(async () => {
+    slowConnect = await startServer({ configYaml: `${hooksYaml(backend, { onConnect: '/delay' })}hls:\n  enabled: false\n` });
+  });
+  afterAll(async () => { await slowConnect?.stop(); });
+
+  test('commands a client pipelines while on_connect is asked are kept and answered after it allows', async () => {
+    const raw = await RawRtmp.open(slowConnect.rtmpPort);
+    try {
+      await raw.connect('live');
+      raw.sendCommand('createStream', 2, null);
+      raw.sendCommand('play', 3, null, 'nothing-yet');
+      await raw.waitFor((b) => b.toString('latin1').includes('NetStream.Play.Start'), 5000);
+      expect(raw.text()).toContain('NetConnection.Connect.Success');
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  test('a denied connect gets NetConnection.Connect.Rejected and is closed', async () => {
+    const denying = await startServer({ configYaml: `${hooksYaml(backend, { onConnect: '/error' })}hls:\n  enabled: false\n` });
+    try {
+      const r = await RawRtmp.open(denying.rtmpPort);
+      await r.connect('live');
+      await r.waitFor((b) => b.toString('latin1').includes('NetConnection.Connect.Rejected'), 5000);
+      expect(await r.closedWithin(3000)).toBe(true);
+      expect((await waitForEvent(denying, 'reject'))[0].reason).toBe('on_connect denied: HTTP 500');
+    } finally {
+      await denying.stop();
     }
   });
 });

@@ -47,6 +47,8 @@ const SIGNED_URL_SECONDS = 300;
 
 export class RelayPush {
   readonly id: string;
+  /** 'relay-push', or 'forward' for a forward destination: the client kind and the prefix of log events. */
+  readonly kind: 'relay-push' | 'forward';
   private client: RtmpClient | null = null;
   private player: Player | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -70,8 +72,6 @@ export class RelayPush {
     this.kind = destination ? 'forward' : 'relay-push';
   }
 
-  /** 'relay-push', or 'forward' for a forward destination: the client kind and the prefix of log events. */
-  readonly kind: 'relay-push' | 'forward';
 
   start(): void { void this.attempt(); }
 

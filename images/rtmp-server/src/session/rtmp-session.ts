@@ -19,6 +19,8 @@ import { HookClient, SRS_ACTION } from '../hooks/srs-body';
 
 /** Publishers that send nothing for this long are dropped (players may stay silent). */
 const PUBLISH_IDLE_MS = 30_000;
+/** Commands kept while the connect hook is asked; a client sending more is refused. */
+const MAX_HELD_COMMANDS = 16;
 
 export class RtmpSession {
   readonly id: string;
@@ -35,8 +37,8 @@ export class RtmpSession {
   private upstream: UpstreamPublish | null = null;
   /** The merged query of the publish/play (hooks' `param`, forward `[param]`). */
   private query = '';
-  /** A connect hook is being asked: other commands wait (are ignored) until it answers. */
-  private gating = false;
+  /** While the connect hook is asked: commands that came meanwhile (clients may pipeline), replayed on success. */
+  private held: RtmpCommand[] | null = null;
   private forwards: ForwardHandle | null = null;
   /** What the hooks were told at the start of the publish/play, for the matching end notification. */
   private hooked: HookClient | null = null;
@@ -69,7 +71,11 @@ export class RtmpSession {
   }
 
   private command(c: RtmpCommand): void {
-    if (this.gating) return;
+    if (this.held) {
+      if (this.held.length < MAX_HELD_COMMANDS) this.held.push(c);
+      else this.reject('too many commands before connect was answered');
+      return;
+    }
     switch (c.name) {
       case 'connect': return this.connect(c);
       case 'createStream': return this.conn.sendCommand(0, '_result', c.transId, null, MEDIA_STREAM_ID);
@@ -101,10 +107,11 @@ export class RtmpSession {
     this.agent = typeof o.flashVer === 'string' ? o.flashVer.slice(0, 64) : '';
     const hooks = this.ctx.hooks;
     if (!hooks?.has('onConnect')) return this.accept(c);
-    this.gating = true;
+    this.held = [];
     this.query = query.toString();
     void hooks.gate('onConnect', this.hookClient()).then((g) => {
-      this.gating = false;
+      const held = this.held ?? [];
+      this.held = null;
       if (this.conn.closed) return;
       if (!g.allowed) {
         return this.reject(g.reason, () => this.conn.sendCommand(0, '_error', c.transId, null, {
@@ -112,6 +119,7 @@ export class RtmpSession {
         }));
       }
       this.accept(c);
+      for (const h of held) if (!this.conn.closed) this.command(h);
     });
   }
 
