@@ -39,10 +39,13 @@ export function serveFlv(req: http.IncomingMessage, res: http.ServerResponse, ct
   const hooks = ctx.hooks;
   if (!hooks?.has('onPlay')) { startFlv(req, ctx, cors, id, ip, app, name, url); return true; }
   const client = hookClientOf(req, id, ip, app, name, url);
-  void hooks.gate('onPlay', client).then((g) => {
+  hooks.gate('onPlay', client).then((g) => {
     if (req.socket.destroyed) return;
     if (!g.allowed) { refuse(403, g.reason, app, name); return; }
     startFlv(req, ctx, cors, id, ip, app, name, url);
+  }).catch((e: Error) => { // never an unhandled rejection (it would end the process)
+    ctx.log.error({ event: 'http-error', client: id, err: e.message }, 'HTTP-FLV play failed');
+    req.socket.destroy();
   });
   return true;
 }

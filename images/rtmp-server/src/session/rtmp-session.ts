@@ -120,7 +120,7 @@ export class RtmpSession {
       }
       this.accept(c);
       for (const h of held) if (!this.conn.closed) this.command(h);
-    });
+    }).catch((e: Error) => this.conn.fail(`internal error: ${e.message}`)); // never an unhandled rejection
   }
 
   /** The hooks' view of this client now. */
