@@ -2,7 +2,7 @@
  * Hooks on every path (real processes, real backend):
  * - edge: players are admitted by the edge's on_play; a publish to the edge is decided by the origin's on_publish
  *   (the query passed through, as SRS token_traverse), never by the edge; the edge's upstream pull carries the
- *   first player's query, so the origin's on_play admits it too;
+ *   first player's query, so the origin's on_play admits it too; both links carry it on connect as well;
  * - relay: the relay's on_publish admits publishes before anything is pushed to its servers.
  */
 import { countFrames } from '../helpers/media';
@@ -41,7 +41,7 @@ describe('through an edge', () => {
   let origin: RunningServer;
   let edge: RunningServer;
   beforeAll(async () => {
-    origin = await start(hooksYaml(backend, { onPublish: '/o/key', onPlay: '/o/key0' }) + NO_HLS);
+    origin = await start(hooksYaml(backend, { onConnect: '/o/connect', onPublish: '/o/key', onPlay: '/o/key0' }) + NO_HLS);
     edge = await start(hooksYaml(backend, { onPublish: '/e/key', onPlay: '/e/key0', onStop: '/e/stop' }) + NO_HLS,
       ['--mode', 'edge', '--origin', `127.0.0.1:${origin.rtmpPort}`]);
   });
@@ -51,6 +51,10 @@ describe('through an edge', () => {
     await waitUntil('e1 on the origin', () => isPublishing(origin, 'e1'), 20000);
     expect(backend.callsTo('/o/key', { stream: 'e1' }).map((c) => c.body.param)).toEqual(['?key=good']);
     expect(backend.callsTo('/e/key')).toEqual([]); // the edge never decides a publish
+    // The edge's link also carries the query on connect, so the origin's on_connect sees the token.
+    const [conn] = backend.callsTo('/o/connect', { client_id: backend.callsTo('/o/key', { stream: 'e1' })[0].body.client_id });
+    expect(conn.body).toMatchObject({ app: 'live', param: '?key=good' });
+    expect(conn.body.tcUrl).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\?key=good$/);
 
     const bad = await publishing(edge.rtmpUrl('live', 'e2?key=bad'), 10);
     await waitUntil('refused publisher gives up', () => !bad.running(), 15000);
@@ -68,6 +72,7 @@ describe('through an edge', () => {
     // The origin saw the edge's pull as a player, with the first player's query.
     const originPlays = backend.callsTo('/o/key0', { stream: 'o1' });
     expect(originPlays.map((c) => c.body.param)).toEqual(['?key=good&viewer=1']);
+    expect(backend.callsTo('/o/connect', { client_id: originPlays[0].body.client_id })[0].body.param).toBe('?key=good&viewer=1');
     await waitUntil('on_stop at the edge', () => backend.callsTo('/e/stop', { stream: 'o1' }).length === 1, 10000);
 
     await expect(countFrames(edge.rtmpUrl('live', 'o1?key=bad'), 1, 5)).rejects.toThrow();

@@ -62,6 +62,7 @@ export class Edge implements HubDemandListener {
       const o = ordered ? ordered[i] : this.origins.pick();
       const client = new RtmpClient({
         host: o.host, port: o.port, app, stream, query, maxMessageSize: this.maxMessageSize(), flashVer: EDGE_FLASH_VER,
+        queryOnConnect: true, // the origin's on_connect sees the publisher's token too
       });
       try {
         await client.start('publish');

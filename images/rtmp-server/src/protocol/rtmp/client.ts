@@ -44,6 +44,11 @@ export interface RtmpClientOptions {
    * NODE_EXTRA_CA_CERTS; SNI is the host name). @default false
    */
   readonly tls?: boolean;
+  /**
+   * Also send the query on `connect` (app `live?q`, and in tcUrl), so the server's on_connect hook sees it too (SRS
+   * token_traverse). Only for links to our own servers: platforms do not expect a query on the app. @default false
+   */
+  readonly queryOnConnect?: boolean;
 }
 
 export type RtmpClientMode = 'play' | 'publish';
@@ -119,10 +124,11 @@ export class RtmpClient {
   private sendConnect(): void {
     const c = this.conn!;
     c.setOutChunkSize(this.opts.chunkSize ?? 60000);
+    const app = this.opts.queryOnConnect && this.opts.query ? `${this.opts.app}?${this.opts.query}` : this.opts.app;
     c.sendCommand(0, 'connect', TX_CONNECT, {
-      app: this.opts.app,
+      app,
       flashVer: this.opts.flashVer ?? 'rtmp-k8s',
-      tcUrl: `${this.scheme}://${this.opts.host}:${this.opts.port}/${this.opts.app}`,
+      tcUrl: `${this.scheme}://${this.opts.host}:${this.opts.port}/${app}`,
       fpad: false, capabilities: 15, audioCodecs: 0x0fff, videoCodecs: 0x00ff, videoFunction: 1, objectEncoding: 0,
     });
   }
