@@ -132,7 +132,7 @@ export class RelayCluster extends Construct {
     this.relayTargets = serverSetUpstream(setNames, this.servers, p.rtmp);
     this.serverSet = new ServerSet(this, 'Servers', {
       engine: this.engine,
-      wiring: { role: 'origin' },
+      wiring: { role: 'origin', behindRelay: true },
       names: setNames,
       replicas: this.servers,
       size: common.size,

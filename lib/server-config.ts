@@ -113,6 +113,49 @@ export interface LifecycleConfig {
   readonly drainSeconds: number;
 }
 
+/**
+ * HTTP callbacks to the platform's backend, SRS `http_hooks` compatible: each event POSTs SRS's JSON body to
+ * every URL listed. onConnect, onPublish and onPlay are gates (HTTP 200 with body `0` or `{"code":0}` allows;
+ * anything else denies); the others are notifications that never delay media. docs/server-hooks.md.
+ */
+export interface HooksConfig {
+  /** Gate: an RTMP client sent `connect` (SRS on_connect). @default [] */
+  readonly onConnect: string[];
+  /** Gate: a publish starts; the answer may name forward destinations (`data.urls`). @default [] */
+  readonly onPublish: string[];
+  /** Notification: a publish ended (SRS on_unpublish). @default [] */
+  readonly onUnpublish: string[];
+  /** Gate: a player starts (RTMP, HTTP-FLV). @default [] */
+  readonly onPlay: string[];
+  /** Notification: a player left (SRS on_stop). @default [] */
+  readonly onStop: string[];
+  /** Notification: an HLS segment was written (SRS on_hls: file, url, duration, seq_no). @default [] */
+  readonly onHls: string[];
+  /** Notification: a recording file was closed (SRS on_dvr: cwd, file). @default [] */
+  readonly onDvr: string[];
+  /**
+   * Milliseconds a gate waits for each URL's answer (and a notification attempt for its reply); at most 8000, as an
+   * RTMP client must be through connect and publish/play within 10 s. @default 3000
+   */
+  readonly timeoutMs: number;
+  /** What a gate's timeout or connection error means: true allows, false denies (an answer always counts). @default false */
+  readonly failOpen: boolean;
+  /** Extra attempts of a notification that failed. @default 2 */
+  readonly retries: number;
+  /** Milliseconds before the first retry of a notification; doubles each time. @default 500 */
+  readonly backoffMs: number;
+}
+
+/** Forwarding (restreaming): push every published stream to other servers or platforms. */
+export interface ForwardConfig {
+  /**
+   * Destination URL templates, `rtmp://` or `rtmps://`, with `[app]`, `[stream]` and `[param]` (the publisher's
+   * query string) placeholders, e.g. `rtmp://backup:1935/[app]/[stream]` or `rtmps://live.example.com/app/KEY`.
+   * @default []
+   */
+  readonly destinations: string[];
+}
+
 /** Logging. */
 export interface LogConfig {
   /** Minimum level written (JSON lines on stdout). @default 'info' */
@@ -143,6 +186,10 @@ export interface ServerConfig {
   readonly auth: AuthConfig;
   /** Signals, readiness and drain. */
   readonly lifecycle: LifecycleConfig;
+  /** HTTP callbacks (SRS http_hooks). */
+  readonly hooks: HooksConfig;
+  /** Forwarding / restreaming. */
+  readonly forward: ForwardConfig;
   /** Logging. */
   readonly log: LogConfig;
 }
@@ -174,6 +221,11 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   cluster: { peers: [], resolveSeconds: 5 },
   auth: { publishSecret: '', playKey: '' },
   lifecycle: { readinessGraceSeconds: 2, drainSeconds: 30 },
+  hooks: {
+    onConnect: [], onPublish: [], onUnpublish: [], onPlay: [], onStop: [], onHls: [], onDvr: [],
+    timeoutMs: 3000, failOpen: false, retries: 2, backoffMs: 500,
+  },
+  forward: { destinations: [] },
   log: { level: 'info' },
 };
 
@@ -185,6 +237,12 @@ const hostPorts = {
   type: 'array',
   items: { type: 'string', pattern: HOST_PORT_PATTERN },
 } as const;
+
+/** The hook events, in the order SRS documents them. */
+export const HOOK_EVENTS = ['onConnect', 'onPublish', 'onUnpublish', 'onPlay', 'onStop', 'onHls', 'onDvr'] as const;
+export type HookEvent = (typeof HOOK_EVENTS)[number];
+/** URL lists (hooks, forward): shape here, URL syntax in checkIntegrationUrls (clear messages per entry). */
+const urlList = { type: 'array', maxItems: 16, items: { type: 'string', minLength: 1, maxLength: 2048 } } as const;
 
 function section(properties: Record<string, object>) {
   return { type: 'object', additionalProperties: false, properties } as const;
@@ -224,6 +282,15 @@ export const SERVER_CONFIG_SCHEMA = {
     cluster: section({ peers: hostPorts, resolveSeconds: { type: 'number', exclusiveMinimum: 0 } }),
     auth: section({ publishSecret: { type: 'string' }, playKey: { type: 'string' } }),
     lifecycle: section({ readinessGraceSeconds: seconds, drainSeconds: seconds }),
+    hooks: section({
+      onConnect: urlList, onPublish: urlList, onUnpublish: urlList, onPlay: urlList,
+      onStop: urlList, onHls: urlList, onDvr: urlList,
+      timeoutMs: { type: 'integer', minimum: 1, maximum: 8000 },
+      failOpen: { type: 'boolean' },
+      retries: { type: 'integer', minimum: 0, maximum: 10 },
+      backoffMs: { type: 'integer', minimum: 0, maximum: 60000 },
+    }),
+    forward: section({ destinations: urlList }),
     log: section({ level: { enum: ['debug', 'info', 'warn', 'error'] } }),
   }),
 } as const;
@@ -265,6 +332,7 @@ export function checkServerConfig(config: ServerConfig): string[] {
   if (config.mode === 'relay' && config.relay.targets.length === 0) {
     errors.push("relay.targets is empty: mode 'relay' needs at least one target as host:port");
   }
+  errors.push(...checkIntegrationUrls(config));
   if (config.hls.windowSeconds < config.hls.fragmentSeconds) {
     errors.push(
       `hls.windowSeconds (${config.hls.windowSeconds}) must be at least hls.fragmentSeconds (${config.hls.fragmentSeconds})`,
@@ -288,4 +356,48 @@ export function diffFromDefaults(config: ServerConfig): ServerConfigInput {
     if (Object.keys(changed).length > 0) out[key] = changed;
   }
   return out as ServerConfigInput;
+}
+
+/** Placeholders a forward destination may carry. */
+export const FORWARD_PLACEHOLDERS = ['[app]', '[stream]', '[param]'] as const;
+
+/** Why `url` is not a hook URL (http/https with a host), or null when it is one. */
+export function hookUrlProblem(url: string): string | null {
+  let u: URL;
+  try { u = new URL(url); } catch { return 'must be an absolute http:// or https:// URL'; }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `must use http:// or https://, not ${u.protocol}//`;
+  if (!u.hostname) return 'must name a host';
+  return null;
+}
+
+/** Why `template` is not a forward destination (rtmp/rtmps URL, placeholders only from the known set), or null. */
+export function forwardUrlProblem(template: string): string | null {
+  // Placeholders live in the path and query; a bracketed host is an IPv6 literal.
+  const afterHost = template.replace(/^[a-z]+:\/\/[^/?#]*/i, '');
+  const unknown = (afterHost.match(/\[[^\]]*\]/g) ?? []).filter((p) => !(FORWARD_PLACEHOLDERS as readonly string[]).includes(p));
+  if (unknown.length > 0) return `has unknown placeholder ${unknown[0]} (allowed: ${FORWARD_PLACEHOLDERS.join(' ')})`;
+  const sample = template.replace(/\[app\]/g, 'app').replace(/\[stream\]/g, 'stream').replace(/\[param\]/g, 'k=v');
+  let u: URL;
+  try { u = new URL(sample); } catch { return 'must be an rtmp:// or rtmps:// URL'; }
+  if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:') return `must use rtmp:// or rtmps://, not ${u.protocol}//`;
+  if (!u.hostname) return 'must name a host';
+  if (u.pathname.split('/').filter(Boolean).length !== 2) return 'must have the form rtmp[s]://host[:port]/app/stream[?query]';
+  return null;
+}
+
+/** Every bad URL in `hooks.*` and `forward.destinations`, as messages naming the field and index. */
+export function checkIntegrationUrls(config: Pick<ServerConfig, 'hooks' | 'forward'>): string[] {
+  const errors: string[] = [];
+  for (const event of HOOK_EVENTS) {
+    (config.hooks[event] ?? []).forEach((url, i) => {
+      const problem = hookUrlProblem(url);
+      if (problem) errors.push(`hooks.${event}[${i}] ${problem} (got ${JSON.stringify(url.slice(0, 200))})`);
+    });
+  }
+  (config.forward.destinations ?? []).forEach((url, i) => {
+    const problem = forwardUrlProblem(url);
+    // The value is not repeated: destinations carry platforms' stream keys.
+    if (problem) errors.push(`forward.destinations[${i}] ${problem}`);
+  });
+  return errors;
 }

@@ -86,6 +86,7 @@ export class CompanionEngine implements IServerEngine {
       edge: { origins: dynamic(wiring.origins) },
       relay: { targets: dynamic(wiring.relayTargets) },
       cluster: { peers: dynamic(wiring.clusterPeers) },
+      ...(wiring.integration ? { hooks: wiring.integration.hooks, forward: wiring.integration.forward } : {}),
     }, this.base);
     const config = resolveServerConfig(this.serverConfig, wired);
     const errors = checkServerConfig(config);

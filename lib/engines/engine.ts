@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { ResolvedContainerSize } from '../parts/resources';
+import type { PlatformIntegration } from './integration';
 
 /** What one server process does in a topology. */
 export type ServerRole = 'origin' | 'edge' | 'relay';
@@ -26,6 +27,10 @@ export interface ServerWiring {
   readonly relayTargets?: Upstream;
   /** Origin cluster: the origins' APIs (an origin's own included) to ask which origin holds a stream; given to origins and edges. @default - no cluster */
   readonly clusterPeers?: Upstream;
+  /** Publishes reach this server only through a relay in front of it (RelayCluster's servers). @default false */
+  readonly behindRelay?: boolean;
+  /** HTTP callbacks and forwarding (the constructs' `hooks` and `forward` props), for this server. @default - none */
+  readonly integration?: PlatformIntegration;
 }
 
 /** The three listeners every engine has. */

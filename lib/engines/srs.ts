@@ -5,6 +5,7 @@ import { LIVENESS_TIMING, READINESS_TIMING, serverContainerPorts } from '../part
 import { nonRootReadOnly } from '../parts/security';
 import { IServerEngine, RenderedConfig, ServerContainerParts, ServerPorts, ServerWiring } from './engine';
 import { block, leaf, renderSrsConf, SrsDirective } from './srs-conf';
+import { srsForwardDestinations, srsIntegration } from './srs-integration';
 
 /** Options of the SRS engine. */
 export interface SrsEngineOptions {
@@ -88,10 +89,11 @@ export class SrsEngine implements IServerEngine {
       }
       vhost.push(block('forward', [], [
         leaf('enabled', 'on'),
-        leaf('destination', ...wiring.relayTargets.members),
+        leaf('destination', ...wiring.relayTargets.members, ...srsForwardDestinations(wiring.integration)),
       ]));
     }
     vhost.push(block('http_remux', [], [leaf('enabled', 'on'), leaf('mount', '[vhost]/[app]/[stream].flv')]));
+    if (wiring.integration) vhost.push(...srsIntegration(wiring.integration, wiring.role === 'relay'));
     return [
       leaf('listen', this.ports.rtmp),
       leaf('max_connections', this.maxConnections),

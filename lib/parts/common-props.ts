@@ -1,5 +1,6 @@
 import { IServerEngine } from '../engines/engine';
 import { ServerEngine } from '../engines';
+import { ForwardProps, HooksProps, resolveIntegration, withIntegration } from '../engines/integration';
 import { checkDistinctPorts, checkName } from './checks';
 import { DEFAULT_NGINX_IMAGE, NGINX_PORT } from './nginx';
 import { ContainerSize, NGINX_SIZE, ResolvedContainerSize, resolveSize, SEED_SIZE, SERVER_SIZE } from './resources';
@@ -21,6 +22,22 @@ export interface ServerConstructProps extends LoadBalancerProps {
    * @default { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 1024 }
    */
   readonly resources?: ContainerSize;
+  /**
+   * HTTP callbacks to your platform's backend, SRS `http_hooks` compatible (docs/server-hooks.md): URL lists per
+   * event (`onConnect`, `onPublish`, `onUnpublish`, `onPlay`, `onStop`, `onHls`, `onDvr`) and `timeoutMs`, `failOpen`,
+   * `retries`, `backoffMs`. The companion server gets them as its `hooks` settings, SRS as an `http_hooks` block.
+   * Players' hooks fire where the players are (edges included); publishing hooks where publishes are admitted
+   * (the origin, or the relay in a RelayCluster).
+   * @default - no callbacks
+   */
+  readonly hooks?: HooksProps;
+  /**
+   * Forwarding (restreaming): `destinations`, URL templates `rtmp[s]://host[:port]/app/stream[?query]` with `[app]`,
+   * `[stream]` and `[param]`, each getting every stream published (on the origins, or on the relay). With SRS only
+   * `rtmp://host[:port]/[app]/[stream]` can be rendered (SRS `forward destination`).
+   * @default - no forwarding
+   */
+  readonly forward?: ForwardProps;
 }
 
 /** Props of constructs whose origin has the nginx sidecar. */
@@ -48,7 +65,8 @@ export interface ResolvedCommon {
 export function resolveCommon(owner: string, props: ServerConstructProps): ResolvedCommon {
   return {
     name: checkName(owner, 'name', props.name ?? 'rtmp'),
-    engine: props.engine ?? ServerEngine.companion(),
+    // Hooks and forwarding ride on the engine, so every config it renders for this construct carries them.
+    engine: withIntegration(props.engine ?? ServerEngine.companion(), resolveIntegration(owner, props.hooks, props.forward)),
     size: resolveSize(owner, 'resources', props.resources, SERVER_SIZE),
   };
 }

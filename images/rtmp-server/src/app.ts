@@ -10,6 +10,9 @@ import type { SessionContext } from './session/context';
 import { RtmpListener } from './session/rtmp-listener';
 import { startRelay } from './relay/start-relay';
 import { startCluster } from './cluster/start-cluster';
+import { Hooks } from './hooks/hooks';
+import { hlsFields } from './hooks/srs-body';
+import { Forwarder } from './forward/forwarder';
 
 /**
  * The media side of the server: RTMP listener, HTTP media listener (FLV, HLS, player page), the hub,
@@ -19,6 +22,10 @@ export interface MediaApp {
   readonly hub: HubView;
   /** HLS writer counters (live; read at scrape time), or null when this server writes no HLS. */
   readonly hlsStats: HlsStats | null;
+  /** HTTP callbacks; other modules notify through it (the DVR writer: `hooks.notifyStream('onDvr', app, stream, { cwd, file })`). */
+  readonly hooks: Hooks;
+  /** Forwarding of local publishes, or null on an edge. */
+  readonly forwarder: Forwarder | null;
   /** Binds the RTMP and HTTP media listeners. */
   listen(): Promise<void>;
   /** Closes the listeners: no new connections; running sessions continue. */
@@ -60,9 +67,13 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   let config = initial;
   const hub = new Hub({ play: config.play, chunkSize: config.rtmp.chunkSize }, log);
   let hls: HlsSinkFactory | null = null;
+  // HTTP callbacks and forwarding (src/hooks, src/forward): settings read per call, so reloads apply at once.
+  const hooks = new Hooks(() => config.hooks, log);
+  const forwarder = config.mode === 'edge' ? null : new Forwarder(hub, () => config.forward.destinations,
+    () => ({ chunkSize: config.rtmp.chunkSize, maxMessageSize: config.rtmp.maxMessageSize, publishSecret: '' }), log);
   // Edges do not write HLS (as in SRS): HLS comes from the origin, cached by HTTP in front of it.
   if (config.hls.enabled && config.mode !== 'edge') {
-    hls = createHlsSinkFactory(config.hls, log);
+    hls = createHlsSinkFactory(config.hls, log, (app, stream, seg) => hooks.notifyStream('onHls', app, stream, hlsFields(app, stream, seg)));
     hub.addSinkFactory(hls);
   }
   const maxMessageSize = () => config.rtmp.maxMessageSize;
@@ -76,6 +87,8 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
     log,
     settings: () => ({ auth: config.auth, maxMessageSize: config.rtmp.maxMessageSize, chunkSize: config.rtmp.chunkSize }),
     publishUpstream: edge ? (app, stream, query) => edge.publishUpstream(app, stream, query) : undefined,
+    hooks,
+    forwarder: forwarder ?? undefined,
   };
   const rtmp = new RtmpListener(ctx);
   // Relay mode: push every publish to every address behind relay.targets (src/relay).
@@ -87,6 +100,8 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   return {
     hub,
     hlsStats: hls ? hls.stats : null,
+    hooks,
+    forwarder,
     async listen() {
       await rtmp.listen(config.rtmp.port);
       await http.listen(config.http.port);
@@ -102,6 +117,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       http.closeAll();
       hls?.close();
       relay?.close();
+      forwarder?.close();
       cluster?.close();
     },
     reload(next) {

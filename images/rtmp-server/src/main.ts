@@ -14,7 +14,9 @@ import { createLogger, Logger, VERSION } from './log';
 /** Config values never logged. */
 function redact(input: ReturnType<typeof diffFromDefaults>): unknown {
   const auth = input.auth ? Object.fromEntries(Object.keys(input.auth).map((k) => [k, '[set]'])) : undefined;
-  return auth ? { ...input, auth } : input;
+  // Forward destinations carry platforms' stream keys.
+  const forward = input.forward?.destinations ? { destinations: `[${input.forward.destinations.length} set]` } : undefined;
+  return { ...input, ...(auth ? { auth } : {}), ...(forward ? { forward } : {}) };
 }
 
 /** Parses flags and loads the config; prints `config error: ...` lines and exits 2 when refused. */
@@ -41,7 +43,7 @@ async function run(input: LoadInput, flags: ParsedFlags, loaded: LoadedConfig, l
   // Installed before binding, so a SIGTERM during start-up also ends cleanly with exit 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => lifecycle.handleSignal(signal));
 
-  const api = await startApiServer({ hub: app.hub, hlsStats: app.hlsStats, config: () => config, lifecycle, log }, config.api.port);
+  const api = await startApiServer({ hub: app.hub, hlsStats: app.hlsStats, hooks: app.hooks, config: () => config, lifecycle, log }, config.api.port);
   lifecycle.onExit(() => api.close());
   await app.listen();
   lifecycle.markListening();

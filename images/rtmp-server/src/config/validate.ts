@@ -11,7 +11,7 @@ import { ConfigLayer } from './layer';
 const validateSchema = new Ajv({ allErrors: true, strict: false }).compile(SERVER_CONFIG_SCHEMA);
 
 /** Fields whose values never appear in messages or logs. */
-const SECRET_SECTIONS = ['auth'];
+const SECRET_SECTIONS = ['auth', 'forward'];
 
 /** Validates a merged layer and fills the defaults; throws a ConfigError listing every problem. */
 export function validateConfig(merged: ConfigLayer): ServerConfig {

@@ -7,6 +7,7 @@ import type { Hub, HubDemandListener } from '../hub/hub';
 import type { Stream } from '../hub/stream';
 import type { Logger } from '../log';
 import { RtmpClient } from '../protocol/rtmp/client';
+import { mergeQueries } from '../auth';
 import type { UpstreamPublish } from '../session/context';
 import type { OriginChooser } from '../cluster/origin-chooser';
 import { OriginRing, parseOrigin } from './origins';
@@ -29,7 +30,7 @@ export class Edge implements HubDemandListener {
     hub.setDemandListener(this);
   }
 
-  onDemand(stream: Stream): void {
+  onDemand(stream: Stream, query = ''): void {
     const key = stream.key;
     const existing = this.pulls.get(key);
     if (existing) { existing.wanted(); return; }
@@ -41,7 +42,8 @@ export class Edge implements HubDemandListener {
       chooser: this.chooser,
       timing: () => this.config,
       maxMessageSize: this.maxMessageSize,
-      playQuery: this.playQuery,
+      // The first player's query (its token for the origin's on_play hook), plus the shared play key.
+      playQuery: () => mergeQueries(new URLSearchParams(query), new URLSearchParams(this.playQuery())).toString(),
       done: (p) => { if (this.pulls.get(key) === p) this.pulls.delete(key); },
     }));
   }
@@ -60,6 +62,7 @@ export class Edge implements HubDemandListener {
       const o = ordered ? ordered[i] : this.origins.pick();
       const client = new RtmpClient({
         host: o.host, port: o.port, app, stream, query, maxMessageSize: this.maxMessageSize(), flashVer: EDGE_FLASH_VER,
+        queryOnConnect: true, // the origin's on_connect sees the publisher's token too
       });
       try {
         await client.start('publish');

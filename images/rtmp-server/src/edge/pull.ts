@@ -67,7 +67,7 @@ export class EdgePull {
     if (this.stopped) return;
     const client = new RtmpClient({
       host: origin.host, port: origin.port, app: this.app, stream: this.name, query: this.deps.playQuery(),
-      maxMessageSize: this.deps.maxMessageSize(), flashVer: EDGE_FLASH_VER,
+      maxMessageSize: this.deps.maxMessageSize(), flashVer: EDGE_FLASH_VER, queryOnConnect: true,
     });
     this.client = client;
     const where = `${origin.host}:${origin.port}`;

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { HlsConfig } from '../../../../lib/server-config';
 import type { Logger } from '../log';
 import { HLS_DIR_MARKER, hlsPaths } from './paths';
-import { emptyHlsStats, HlsStats, HlsTiming, HlsWriter } from './writer';
+import { emptyHlsStats, HlsStats, HlsTiming, HlsWriter, WrittenSegment } from './writer';
 import type { MediaSink } from '../hub/types';
 
 export interface HlsSinkFactory {
@@ -37,7 +37,11 @@ interface Entry {
   cleanupTimer: NodeJS.Timeout | null;
 }
 
-export function createHlsSinkFactory(cfg: HlsConfig, log: Logger): HlsSinkFactory {
+export function createHlsSinkFactory(
+  cfg: HlsConfig, log: Logger,
+  /** Each segment written, by stream (the on_hls hook). */
+  onSegment?: (app: string, stream: string, s: WrittenSegment) => void,
+): HlsSinkFactory {
   let current = cfg;
   const timing: HlsTiming = {
     fragmentSeconds: cfg.fragmentSeconds,
@@ -81,7 +85,8 @@ export function createHlsSinkFactory(cfg: HlsConfig, log: Logger): HlsSinkFactor
       // Sequence numbers start at the wall clock (ms), so a stream published again after its cleanup never
       // reuses a segment name that a cache (segments are served with a long max-age) may still hold.
       const ready = Promise.all([swept, cleanups.get(key)]).then(() => undefined);
-      e = { writer: new HlsWriter(paths, timing, stats, log, ready, Date.now()), generation: 0, active: false, cleanupTimer: null };
+      const written = onSegment && ((seg: WrittenSegment) => onSegment(app, stream, seg));
+      e = { writer: new HlsWriter(paths, timing, stats, log, ready, Date.now(), written), generation: 0, active: false, cleanupTimer: null };
       entries.set(key, e);
     }
     const entry = e;

@@ -40,6 +40,18 @@ export function emptyHlsStats(): HlsStats {
   return { segmentsWritten: 0, bytesWritten: 0, skippedPayloads: 0, droppedSegments: 0, writeErrors: 0, refusedNames: 0 };
 }
 
+/** A segment now on disk and in the playlist. */
+export interface WrittenSegment {
+  /** Absolute path of the segment. */
+  readonly file: string;
+  /** Its file name (`{stream}-{seq}.ts`). */
+  readonly name: string;
+  /** Absolute path of the playlist. */
+  readonly playlist: string;
+  readonly durationMs: number;
+  readonly seq: number;
+}
+
 /** Segments that left the playlist but stay on disk a little longer, for players still reading the previous one. */
 const RETIRED_KEEP = 1;
 /** A segment is cut even without a keyframe past this size, to bound memory. */
@@ -99,6 +111,8 @@ export class HlsWriter {
     /** Resolves once the startup sweep is done, so it never deletes what this writer writes. */
     private readonly fsReady: Promise<void>,
     firstSeq: number,
+    /** Called once a segment and the playlist naming it are on disk (the on_hls hook). */
+    private readonly onSegment?: (s: WrittenSegment) => void,
   ) {
     this.nextSeq = firstSeq;
     this.queue = new SerialQueue((e) => {
@@ -276,6 +290,7 @@ export class HlsWriter {
       await fsp.writeFile(paths.playlistTmp, text);
       await fsp.rename(paths.playlistTmp, paths.playlist);
       for (const n of expired) await unlinkQuiet(paths.file(n));
+      this.onSegment?.({ file: paths.file(seg.name), name: seg.name, playlist: paths.playlist, durationMs: seg.durationMs, seq: seg.seq });
     });
   }
 

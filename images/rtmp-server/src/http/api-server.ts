@@ -14,11 +14,14 @@ import {
 import { Summaries } from './api-summaries';
 import { clustersReply } from '../cluster/clusters-api';
 import { createMetrics } from './metrics';
+import type { Hooks } from '../hooks/hooks';
 
 export interface ApiDeps {
   readonly hub: HubView;
   /** HLS writer counters for /metrics; absent or null when no HLS is written. */
   readonly hlsStats?: HlsStats | null;
+  /** HTTP callbacks, for /metrics. */
+  readonly hooks?: Hooks;
   /** The config in force (reloads replace it), for api.allowKick and the mode. */
   readonly config: () => ServerConfig;
   readonly lifecycle: {
@@ -51,7 +54,7 @@ const notFound = (code = 404): Reply => json(404, srsReply(code));
 export function createApiHandler(deps: ApiDeps): http.RequestListener {
   const { hub, lifecycle, log } = deps;
   const summaries = new Summaries(hub);
-  const metrics = createMetrics({ hub, hlsStats: deps.hlsStats ?? null, mode: () => deps.config().mode, ready: () => lifecycle.isReady() });
+  const metrics = createMetrics({ hub, hlsStats: deps.hlsStats ?? null, mode: () => deps.config().mode, ready: () => lifecycle.isReady(), hooks: deps.hooks });
 
   // Routes by path shape: `*` matches one segment (an id).
   const routes: [string, string, Handler][] = [

@@ -35,6 +35,7 @@ const CLIENT_TYPE: Record<ClientKind, string> = {
   'edge-pull': 'edge-pull',
   'edge-forward': 'edge-forward',
   'relay-push': 'relay-push',
+  forward: 'forward',
 };
 
 /** `?start&count` as SRS reads them: start ≥ 0, count defaults to and is clamped to at least 10. */

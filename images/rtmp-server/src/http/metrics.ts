@@ -1,6 +1,7 @@
 // Prometheus /metrics (prom-client: the standard Node client). Values are read from the hub at scrape time,
 // so nothing on the media path touches a metric; counters follow the hub's running totals.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Hooks } from '../hooks/hooks';
 import type { HlsStats } from '../hls/writer';
 import type { HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
@@ -11,11 +12,13 @@ export interface MetricsDeps {
   readonly hlsStats: HlsStats | null;
   readonly mode: () => string;
   readonly ready: () => boolean;
+  /** HTTP callbacks, counted as they complete (absent in tests that have none). */
+  readonly hooks?: Hooks;
 }
 
 const PREFIX = 'rtmp_server_';
 
-export function createMetrics({ hub: live, hlsStats, mode, ready }: MetricsDeps): Registry {
+export function createMetrics({ hub: live, hlsStats, mode, ready, hooks }: MetricsDeps): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const hub = scrapeSnapshot(live);
@@ -74,7 +77,32 @@ export function createMetrics({ hub: live, hlsStats, mode, ready }: MetricsDeps)
     follow('hls_write_errors_total', 'HLS file writes that failed.', () => hls.writeErrors);
     follow('hls_skipped_payloads_total', 'Media payloads the HLS muxer skipped (malformed or unsupported codec).', () => hls.skippedPayloads);
   }
+  if (hooks) hookMetrics(register, hooks);
   return register;
+}
+
+/**
+ * HTTP callbacks: calls by event and result (allowed/denied/failed for gates; ok/retry/dropped for notifications)
+ * and how long each took. Observed as calls complete: callbacks are not on the media path.
+ */
+function hookMetrics(register: Registry, hooks: Hooks): void {
+  const calls = new Counter({
+    name: `${PREFIX}hook_calls_total`, help: 'HTTP callbacks by event and result (allowed, denied, failed, ok, retry, dropped).',
+    labelNames: ['event', 'result'], registers: [register],
+  });
+  const duration = new Histogram({
+    name: `${PREFIX}hook_duration_seconds`, help: 'Time of one HTTP callback attempt, by event.',
+    labelNames: ['event'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [register],
+  });
+  const dropped = new Counter({
+    name: `${PREFIX}hook_notifications_dropped_total`, help: 'Notifications given up (backend down or too many waiting).',
+    labelNames: ['event'], registers: [register],
+  });
+  hooks.addObserver((event, result, seconds) => {
+    calls.inc({ event, result });
+    if (result === 'dropped') dropped.inc({ event });
+    else duration.observe({ event }, seconds);
+  });
 }
 
 /**

@@ -23,8 +23,8 @@ export interface HubOptions {
 
 /** Hooks for the edge (on-demand pulls). */
 export interface HubDemandListener {
-  /** A player is waiting on a stream without a publisher. */
-  onDemand(stream: Stream): void;
+  /** A player is waiting on a stream without a publisher (`query`: that player's query string, when known). */
+  onDemand(stream: Stream, query?: string): void;
   /** A stream's last player left (or its last waiting player). */
   onIdle(stream: Stream): void;
 }
@@ -126,7 +126,7 @@ export class Hub implements HubView {
     this.playerIndex.set(p.id, { stream: s, player: p });
     if (!s.publisher) {
       this.setOrphanTimer(s, true);
-      this.demand?.onDemand(s);
+      this.demand?.onDemand(s, init.query);
     }
     return p;
   }

@@ -35,6 +35,11 @@ export interface PlayerInit {
    * instead of flushing what is queued (a slow player's backlog would never flush).
    */
   readonly close: (reason: string, abort?: boolean) => void;
+  /**
+   * The player's query string (tokens); an edge's upstream pull started for this player carries it, so the
+   * origin's on_play hook sees the same param (as SRS edges do).
+   */
+  readonly query?: string;
   /** Bytes received from the player (for the API). */
   readonly recvBytes?: () => number;
   /** The stream's publisher came (true) or went (false): RTMP players get PublishNotify/UnpublishNotify. */

@@ -27,7 +27,8 @@ export type ClientKind =
   | 'flv-play'          // an HTTP-FLV player
   | 'edge-pull'         // this edge's upstream pull from an origin (the hub sees it as the stream's publisher)
   | 'edge-forward'      // this edge forwarding a publish to an origin
-  | 'relay-push';       // this relay pushing to a server
+  | 'relay-push'        // this relay pushing to a server
+  | 'forward';          // a push to a forward destination (forward.destinations, or the onPublish answer)
 
 export interface ClientSnapshot {
   readonly id: string;

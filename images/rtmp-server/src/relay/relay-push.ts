@@ -25,6 +25,19 @@ export interface PushSettings {
   readonly publishSecret: string;
 }
 
+/**
+ * Where a push goes when it is not a relay target (`host:port`, same app/stream, signed with our secret): a
+ * forward destination (src/forward) names its own URL, query (stream key) and TLS.
+ */
+export interface PushDestination {
+  readonly host: string;
+  readonly port: number;
+  readonly app: string;
+  readonly stream: string;
+  readonly query: string;
+  readonly tls: boolean;
+}
+
 const CONNECT_TIMEOUT_MS = 5000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15_000;
@@ -34,6 +47,8 @@ const SIGNED_URL_SECONDS = 300;
 
 export class RelayPush {
   readonly id: string;
+  /** 'relay-push', or 'forward' for a forward destination: the client kind and the prefix of log events. */
+  readonly kind: 'relay-push' | 'forward';
   private client: RtmpClient | null = null;
   private player: Player | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -50,16 +65,20 @@ export class RelayPush {
     readonly target: string,
     private readonly settings: () => PushSettings,
     private readonly log: Logger,
+    /** A forward destination instead of a relay target (then the hub lists the push as kind 'forward'). */
+    private readonly destination?: PushDestination,
   ) {
     this.id = hub.newClientId();
+    this.kind = destination ? 'forward' : 'relay-push';
   }
+
 
   start(): void { void this.attempt(); }
 
   get live(): boolean { return this.player !== null; }
 
   private fields(): Record<string, unknown> {
-    return { client: this.id, kind: 'relay-push', app: this.app, stream: this.stream, target: this.target };
+    return { client: this.id, kind: this.kind, app: this.app, stream: this.stream, target: this.target };
   }
 
   private authQuery(): string {
@@ -74,8 +93,10 @@ export class RelayPush {
     if (this.stopped) return;
     const s = this.settings();
     const hp = splitHostPort(this.target);
+    const d = this.destination;
     const client = new RtmpClient({
-      host: hp?.host ?? this.target, port: hp?.port ?? 1935, app: this.app, stream: this.stream, query: this.authQuery(),
+      host: d?.host ?? hp?.host ?? this.target, port: d?.port ?? hp?.port ?? 1935, app: d?.app ?? this.app,
+      stream: d?.stream ?? this.stream, query: d ? d.query : this.authQuery(), tls: d?.tls ?? false,
       chunkSize: s.chunkSize, maxMessageSize: s.maxMessageSize, timeoutMs: CONNECT_TIMEOUT_MS, flashVer: 'rtmp-k8s-relay',
     });
     try {
@@ -84,7 +105,7 @@ export class RelayPush {
       if (client.mediaStreamId !== MEDIA_STREAM_ID) throw new Error(`target gave stream id ${client.mediaStreamId}, need ${MEDIA_STREAM_ID}`);
     } catch (e) {
       client.close('push failed');
-      this.log.warn({ event: 'relay-push-failed', ...this.fields(), err: (e as Error).message, retryMs: this.backoffMs },
+      this.log.warn({ event: `${this.kind}-failed`, ...this.fields(), err: (e as Error).message, retryMs: this.backoffMs },
         `push to ${this.target} failed: ${(e as Error).message}`);
       return this.scheduleRetry();
     }
@@ -100,14 +121,14 @@ export class RelayPush {
       this.detach();
       if (this.stopped) return;
       if (Date.now() - upAt >= HEALTHY_MS) this.backoffMs = RETRY_MIN_MS;
-      this.log.warn({ event: 'relay-push-ended', ...this.fields(), reason, retryMs: this.backoffMs }, `push to ${this.target} ended: ${reason}`);
+      this.log.warn({ event: `${this.kind}-ended`, ...this.fields(), reason, retryMs: this.backoffMs }, `push to ${this.target} ended: ${reason}`);
       this.scheduleRetry();
     };
     this.player = this.hub.play(this.app, this.stream, {
-      id: this.id, kind: 'relay-push', ip: hp?.host ?? this.target, format: 'rtmp',
+      id: this.id, kind: this.kind, ip: d?.host ?? hp?.host ?? this.target, format: 'rtmp',
       socket, close: (reason) => client.close(reason), recvBytes: () => client.bytesIn,
     });
-    this.log.info({ event: 'relay-push', ...this.fields(), connects: this.connects }, `pushing ${this.app}/${this.stream} to ${this.target}`);
+    this.log.info({ event: this.kind, ...this.fields(), connects: this.connects }, `pushing ${this.app}/${this.stream} to ${this.target}`);
   }
 
   private scheduleRetry(): void {
@@ -132,6 +153,6 @@ export class RelayPush {
     const client = this.client;
     this.detach();
     client?.close(reason);
-    this.log.info({ event: 'relay-push-stop', ...this.fields(), reason }, `push to ${this.target} stopped: ${reason}`);
+    this.log.info({ event: `${this.kind}-stop`, ...this.fields(), reason }, `push to ${this.target} stopped: ${reason}`);
   }
 }

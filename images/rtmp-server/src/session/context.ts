@@ -3,6 +3,8 @@ import type { AuthConfig } from '../../../../lib/server-config';
 import type { Hub } from '../hub/hub';
 import type { MediaMessage } from '../hub/types';
 import type { Logger } from '../log';
+import type { Hooks } from '../hooks/hooks';
+import type { Forwarder } from '../forward/forwarder';
 
 /** Settings read at each session's start (so a reload applies to new sessions). */
 export interface SessionSettings {
@@ -25,4 +27,8 @@ export interface SessionContext {
   readonly settings: () => SessionSettings;
   /** Edge mode: opens the upstream publish before a local publish is accepted; rejects when it cannot. */
   readonly publishUpstream?: (app: string, stream: string, query: string) => Promise<UpstreamPublish>;
+  /** HTTP callbacks (src/hooks): gates for connect/publish/play, notifications for their ends. */
+  readonly hooks?: Hooks;
+  /** Forwarding of local publishes (src/forward); not on edges, whose publishes the origin forwards. */
+  readonly forwarder?: Forwarder;
 }

@@ -14,9 +14,13 @@ import type { AmfObject } from '../protocol/rtmp/amf0';
 import { MEDIA_STREAM_ID, UC_STREAM_BEGIN, UC_STREAM_EOF, WINDOW_ACK_SIZE } from '../protocol/rtmp/constants';
 import { RtmpCommand, RtmpConnection } from '../protocol/rtmp/connection';
 import type { SessionContext, UpstreamPublish } from './context';
+import type { ForwardHandle } from '../forward/forwarder';
+import { HookClient, SRS_ACTION } from '../hooks/srs-body';
 
 /** Publishers that send nothing for this long are dropped (players may stay silent). */
 const PUBLISH_IDLE_MS = 30_000;
+/** Commands kept while the connect hook is asked; a client sending more is refused. */
+const MAX_HELD_COMMANDS = 16;
 
 export class RtmpSession {
   readonly id: string;
@@ -31,6 +35,13 @@ export class RtmpSession {
   private stream: Stream | null = null;
   private player: Player | null = null;
   private upstream: UpstreamPublish | null = null;
+  /** The merged query of the publish/play (hooks' `param`, forward `[param]`). */
+  private query = '';
+  /** While the connect hook is asked: commands that came meanwhile (clients may pipeline), replayed on success. */
+  private held: RtmpCommand[] | null = null;
+  private forwards: ForwardHandle | null = null;
+  /** What the hooks were told at the start of the publish/play, for the matching end notification. */
+  private hooked: HookClient | null = null;
   private readonly startedAt = Date.now();
 
   constructor(socket: Socket, private readonly ctx: SessionContext) {
@@ -60,6 +71,11 @@ export class RtmpSession {
   }
 
   private command(c: RtmpCommand): void {
+    if (this.held) {
+      if (this.held.length < MAX_HELD_COMMANDS) this.held.push(c);
+      else this.reject('too many commands before connect was answered');
+      return;
+    }
     switch (c.name) {
       case 'connect': return this.connect(c);
       case 'createStream': return this.conn.sendCommand(0, '_result', c.transId, null, MEDIA_STREAM_ID);
@@ -89,6 +105,34 @@ export class RtmpSession {
     this.appQuery = query;
     this.tcUrl = typeof o.tcUrl === 'string' ? o.tcUrl.slice(0, 512) : '';
     this.agent = typeof o.flashVer === 'string' ? o.flashVer.slice(0, 64) : '';
+    const hooks = this.ctx.hooks;
+    if (!hooks?.has('onConnect')) return this.accept(c);
+    this.held = [];
+    this.query = query.toString();
+    void hooks.gate('onConnect', this.hookClient()).then((g) => {
+      const held = this.held ?? [];
+      this.held = null;
+      if (this.conn.closed) return;
+      if (!g.allowed) {
+        return this.reject(g.reason, () => this.conn.sendCommand(0, '_error', c.transId, null, {
+          level: 'error', code: 'NetConnection.Connect.Rejected', description: 'denied by on_connect',
+        }));
+      }
+      this.accept(c);
+      for (const h of held) if (!this.conn.closed) this.command(h);
+    }).catch((e: Error) => this.conn.fail(`internal error: ${e.message}`)); // never an unhandled rejection
+  }
+
+  /** The hooks' view of this client now. */
+  private hookClient(): HookClient {
+    return {
+      id: this.id, ip: this.ip, app: this.app, stream: this.streamName, query: this.query, tcUrl: this.tcUrl,
+      streamId: this.streamName ? this.ctx.hub.stream(this.app, this.streamName)?.id : undefined,
+    };
+  }
+
+  /** Answers connect with success. */
+  private accept(c: RtmpCommand): void {
     const s = this.ctx.settings();
     this.conn.sendWindowAckSize(WINDOW_ACK_SIZE);
     this.conn.sendPeerBandwidth(WINDOW_ACK_SIZE, 2);
@@ -125,7 +169,9 @@ export class RtmpSession {
       return this.reject('stream already publishing', () => this.status('error', 'NetStream.Publish.BadName', 'stream is already publishing'));
     }
     this.role = 'publish';
-    if (!this.ctx.publishUpstream) return this.startPublish();
+    this.query = query.toString();
+    // An edge's publish is decided (and forwarded) by the origin it goes to, with the query passed through.
+    if (!this.ctx.publishUpstream) return this.admitPublish();
     this.ctx.publishUpstream(this.app, this.streamName, query.toString()).then((up) => {
       if (this.conn.closed) { up.close('publisher left'); return; }
       this.upstream = up;
@@ -137,7 +183,24 @@ export class RtmpSession {
     }).catch((e: Error) => this.conn.fail(`internal error: ${e.message}`)); // never an unhandled rejection
   }
 
-  private startPublish(): void {
+  /** Asks the onPublish hook (when set), then publishes with the forward URLs it answered. */
+  private admitPublish(): void {
+    this.afterGate('onPublish', 'NetStream.Publish.Unauthorized', (urls) => this.startPublish(urls));
+  }
+
+  /** Asks the `event` hook (when set): a denial refuses with status `code`; else `next` runs with the answer's URLs. */
+  private afterGate(event: 'onPublish' | 'onPlay', code: string, next: (urls: string[]) => void): void {
+    const hooks = this.ctx.hooks;
+    if (!hooks?.has(event)) return next([]);
+    hooks.gate(event, this.hookClient()).then((g) => {
+      if (this.conn.closed) return;
+      if (g.allowed) return next(g.urls);
+      this.role = null;
+      this.reject(g.reason, () => this.status('error', code, `denied by ${SRS_ACTION[event]}`));
+    }).catch((e: Error) => this.conn.fail(`internal error: ${e.message}`));
+  }
+
+  private startPublish(forwardUrls: string[] = []): void {
     if (this.conn.closed) return;
     const stream = this.ctx.hub.publish(this.app, this.streamName, {
       id: this.id, kind: 'rtmp-publish', ip: this.ip,
@@ -151,6 +214,13 @@ export class RtmpSession {
       return this.reject('stream already publishing', () => this.status('error', 'NetStream.Publish.BadName', 'stream is already publishing'));
     }
     this.stream = stream;
+    if (this.ctx.hooks && !this.ctx.publishUpstream) {
+      this.hooked = this.hookClient();
+      this.ctx.hooks.published(this.hooked);
+    }
+    if (this.ctx.forwarder && !this.upstream) {
+      this.forwards = this.ctx.forwarder.start({ app: this.app, stream: this.streamName, param: this.query }, forwardUrls);
+    }
     this.conn.established();
     this.conn.socket.setTimeout(PUBLISH_IDLE_MS, () => this.conn.fail('publisher idle'));
     this.ctx.hub.countAccepted();
@@ -164,6 +234,11 @@ export class RtmpSession {
     const denied = checkPlay(this.ctx.settings().auth, query);
     if (denied) return this.reject(denied, () => this.status('error', 'NetStream.Play.Failed', denied));
     this.role = 'play';
+    this.query = query.toString();
+    this.afterGate('onPlay', 'NetStream.Play.Failed', () => this.startPlay());
+  }
+
+  private startPlay(): void {
     this.conn.established();
     this.conn.sendUserControl(UC_STREAM_BEGIN, MEDIA_STREAM_ID);
     this.status('status', 'NetStream.Play.Reset', `Playing and resetting ${this.streamName}.`);
@@ -172,7 +247,7 @@ export class RtmpSession {
     this.ctx.hub.countAccepted();
     this.ctx.log.info({ event: 'play', kind: 'rtmp-play', ...this.fields(), agent: this.agent }, 'play started');
     this.player = this.ctx.hub.play(this.app, this.streamName, {
-      id: this.id, kind: 'rtmp-play', ip: this.ip, format: 'rtmp', socket: this.conn.socket,
+      id: this.id, kind: 'rtmp-play', ip: this.ip, format: 'rtmp', socket: this.conn.socket, query: this.query,
       close: (reason, abort) => (abort ? this.conn.fail(reason) : this.conn.close(reason)),
       recvBytes: () => this.conn.bytesIn,
       // No UnpublishNotify when the publisher goes: ffmpeg (and players built on it) treat it as the end of
@@ -184,6 +259,7 @@ export class RtmpSession {
       },
     });
     this.stream = this.ctx.hub.stream(this.app, this.streamName) ?? null;
+    if (this.ctx.hooks) this.hooked = this.hookClient();
   }
 
   /** Ends publishing/playing (deleteStream, or the connection went away). */
@@ -192,10 +268,18 @@ export class RtmpSession {
       this.ctx.hub.unpublish(this.stream, this.id);
       this.upstream?.close(reason);
       this.upstream = null;
+      this.forwards?.stop('publisher left');
+      this.forwards = null;
       this.ctx.log.info({ event: 'unpublish', ...this.fields(), reason }, 'publish ended');
     } else if (this.role === 'play' && this.player) {
       this.ctx.hub.stopPlay(this.player);
       if (!this.conn.closed) this.conn.sendUserControl(UC_STREAM_EOF, MEDIA_STREAM_ID);
+    }
+    const hooked = this.hooked;
+    this.hooked = null;
+    if (hooked && this.ctx.hooks) {
+      this.ctx.hooks.notify(this.role === 'publish' ? 'onUnpublish' : 'onStop', hooked);
+      if (this.role === 'publish') this.ctx.hooks.unpublished(hooked);
     }
     this.stream = null;
     this.player = null;

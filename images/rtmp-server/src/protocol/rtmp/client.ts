@@ -11,6 +11,7 @@
  *   // publish: await c.start('publish'); c.send(m) ...; c.close('done')
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { MediaMessage } from '../../hub/types';
 import { encodeChunks, mediaCsid } from './chunk-encoder';
 import { RtmpCommand, RtmpConnection } from './connection';
@@ -38,6 +39,16 @@ export interface RtmpClientOptions {
    * players forever). 0 disables. @default 30000
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * RTMPS: TLS over the TCP connection (the server's certificate is verified against the system CAs, plus
+   * NODE_EXTRA_CA_CERTS; SNI is the host name). @default false
+   */
+  readonly tls?: boolean;
+  /**
+   * Also send the query on `connect` (app `live?q`, and in tcUrl), so the server's on_connect hook sees it too (SRS
+   * token_traverse). Only for links to our own servers: platforms do not expect a query on the app. @default false
+   */
+  readonly queryOnConnect?: boolean;
 }
 
 export type RtmpClientMode = 'play' | 'publish';
@@ -68,7 +79,8 @@ export class RtmpClient {
 
   constructor(readonly opts: RtmpClientOptions) {}
 
-  get url(): string { return `rtmp://${this.opts.host}:${this.opts.port}/${this.opts.app}/${this.opts.stream}`; }
+  get url(): string { return `${this.scheme}://${this.opts.host}:${this.opts.port}/${this.opts.app}/${this.opts.stream}`; }
+  private get scheme(): string { return this.opts.tls ? 'rtmps' : 'rtmp'; }
   get bytesIn(): number { return this.conn?.bytesIn ?? 0; }
   get bytesOut(): number { return this.conn?.bytesOut ?? 0; }
   get closed(): boolean { return this.closeReason !== null; }
@@ -85,7 +97,9 @@ export class RtmpClient {
       this.settle = { resolve, reject };
       let socket: net.Socket;
       try {
-        socket = net.connect({ host: this.opts.host, port: this.opts.port });
+        socket = this.opts.tls
+          ? tls.connect({ host: this.opts.host, port: this.opts.port, servername: net.isIP(this.opts.host) ? undefined : this.opts.host })
+          : net.connect({ host: this.opts.host, port: this.opts.port });
       } catch (e) {
         // A bad address (port out of range...) fails like a refused connection: asynchronously, via onClose.
         setImmediate(() => this.finish(`connect failed: ${(e as Error).message}`));
@@ -95,7 +109,7 @@ export class RtmpClient {
         role: 'client', maxMessageSize: this.opts.maxMessageSize ?? 8 * 1024 * 1024, setupTimeoutMs: this.opts.timeoutMs ?? 10_000,
       });
       this.conn = conn;
-      socket.once('connect', () => conn.start());
+      socket.once(this.opts.tls ? 'secureConnect' : 'connect', () => conn.start());
       conn.onReady = () => this.sendConnect();
       conn.onCommand = (c) => this.command(c);
       conn.onMedia = (m) => {
@@ -110,10 +124,11 @@ export class RtmpClient {
   private sendConnect(): void {
     const c = this.conn!;
     c.setOutChunkSize(this.opts.chunkSize ?? 60000);
+    const app = this.opts.queryOnConnect && this.opts.query ? `${this.opts.app}?${this.opts.query}` : this.opts.app;
     c.sendCommand(0, 'connect', TX_CONNECT, {
-      app: this.opts.app,
+      app,
       flashVer: this.opts.flashVer ?? 'rtmp-k8s',
-      tcUrl: `rtmp://${this.opts.host}:${this.opts.port}/${this.opts.app}`,
+      tcUrl: `${this.scheme}://${this.opts.host}:${this.opts.port}/${app}`,
       fpad: false, capabilities: 15, audioCodecs: 0x0fff, videoCodecs: 0x00ff, videoFunction: 1, objectEncoding: 0,
     });
   }
