@@ -5,6 +5,7 @@ import { SrsEngine, SrsEngineOptions } from './srs';
 export * from './engine';
 export * from './companion';
 export * from './srs';
+export * from './image';
 
 /** Factories for the server engines a construct can deploy (`engine` prop). */
 export class ServerEngine {

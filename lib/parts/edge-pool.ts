@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, Upstream } from '../engines/engine';
+import { canaryName, ResolvedCanary } from './canary';
 import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
@@ -52,6 +53,10 @@ export interface EdgePoolOptions {
   readonly loadBalancer: LoadBalancerProps;
   /** Create the PodDisruptionBudget. */
   readonly pdb: boolean;
+  /** A canary track of edges behind the same Service. @default - none */
+  readonly canary?: ResolvedCanary;
+  /** Construct class name, for errors about canary names. */
+  readonly owner: string;
 }
 
 /**
@@ -67,19 +72,38 @@ export class EdgePool extends Construct {
   public readonly service: kplus.Service;
   /** The edges' PodDisruptionBudget, unless disabled. */
   public readonly pdb?: k8s.KubePodDisruptionBudget;
+  /** The canary edges (`<edgeDeployment>-canary`, its own ConfigMap), when `canary` is set. */
+  public readonly canary?: ServerWorkload;
+  /** The canary edges' PodDisruptionBudget, when there is a canary and `pdb`. */
+  public readonly canaryPdb?: k8s.KubePodDisruptionBudget;
 
   public constructor(scope: Construct, id: string, options: EdgePoolOptions) {
     super(scope, id);
-    const { names } = options;
+    const { names, owner } = options;
+    const wiring = { role: 'edge' as const, origins: options.origins, clusterPeers: options.peers };
+    // Always labelled `track: stable`: adding a canary later must not change this Deployment's (immutable) selector.
     this.servers = new ServerWorkload(this, 'Edge', {
       engine: options.engine,
-      wiring: { role: 'edge', origins: options.origins, clusterPeers: options.peers },
+      wiring,
       name: names.edgeDeployment,
       configMapName: names.edgeConfigMap,
       app: names.edgeApp,
       replicas: options.replicas,
       size: options.size,
+      track: 'stable',
     });
+    if (options.canary) {
+      this.canary = new ServerWorkload(this, 'Canary', {
+        engine: options.canary.engine,
+        wiring,
+        name: canaryName(owner, names.edgeDeployment),
+        configMapName: canaryName(owner, names.edgeConfigMap),
+        app: names.edgeApp,
+        replicas: options.canary.replicas,
+        size: options.canary.size,
+        track: 'canary',
+      });
+    }
     this.deployment = this.servers.workload as kplus.Deployment;
     this.service = createService(this, 'Service', {
       name: names.edgeService,
@@ -87,6 +111,7 @@ export class EdgePool extends Construct {
       ports: options.ports,
       kind: 'public',
     }, options.loadBalancer);
-    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.edgePdb, names.edgeApp);
+    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.edgePdb, names.edgeApp, 'stable');
+    if (options.pdb && this.canary) this.canaryPdb = createPdb(this, 'CanaryPdb', canaryName(owner, names.edgePdb), names.edgeApp, 'canary');
   }
 }

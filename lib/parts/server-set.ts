@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, ServerWiring, Upstream } from '../engines/engine';
+import { canaryName, ResolvedCanary } from './canary';
 import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
@@ -35,6 +36,15 @@ export interface ServerSetOptions {
   readonly size: ResolvedContainerSize;
   /** Create the PodDisruptionBudget. */
   readonly pdb: boolean;
+  /**
+   * Label the pods `track: stable` so a canary can join later without changing the (immutable) selector.
+   * @default false
+   */
+  readonly tracked?: boolean;
+  /** A canary StatefulSet (`<statefulSet>-canary`) under the same headless Service; needs `tracked`. @default - none */
+  readonly canary?: ResolvedCanary;
+  /** Construct class name, for errors about canary names. @default 'ServerSet' */
+  readonly owner?: string;
 }
 
 /**
@@ -59,10 +69,15 @@ export class ServerSet extends Construct {
   public readonly headlessService: kplus.Service;
   /** The PodDisruptionBudget, unless disabled. */
   public readonly pdb?: k8s.KubePodDisruptionBudget;
+  /** The canary servers, when `canary` is set. */
+  public readonly canary?: ServerWorkload;
+  /** The canary's PodDisruptionBudget, when there is a canary and `pdb`. */
+  public readonly canaryPdb?: k8s.KubePodDisruptionBudget;
 
   public constructor(scope: Construct, id: string, options: ServerSetOptions) {
     super(scope, id);
     const { names, engine } = options;
+    const track = options.tracked ? 'stable' as const : undefined;
     const p = engine.ports;
     this.headlessService = createService(this, 'Headless', {
       name: names.headlessService,
@@ -83,8 +98,25 @@ export class ServerSet extends Construct {
       replicas: options.replicas,
       size: options.size,
       headlessService: this.headlessService,
+      track,
     });
     this.statefulSet = this.servers.workload as kplus.StatefulSet;
-    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app);
+    const owner = options.owner ?? 'ServerSet';
+    if (options.canary) {
+      if (!options.tracked) throw new Error(`${owner} 'canary' needs a tracked server set`);
+      this.canary = new ServerWorkload(this, 'Canary', {
+        engine: options.canary.engine,
+        wiring: options.wiring,
+        name: canaryName(owner, names.statefulSet),
+        configMapName: canaryName(owner, names.configMap),
+        app: names.app,
+        replicas: options.canary.replicas,
+        size: options.canary.size,
+        headlessService: this.headlessService,
+        track: 'canary',
+      });
+    }
+    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app, track);
+    if (options.pdb && this.canary) this.canaryPdb = createPdb(this, 'CanaryPdb', canaryName(owner, names.pdb), names.app, 'canary');
   }
 }
