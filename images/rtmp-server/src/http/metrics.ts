@@ -1,7 +1,7 @@
 // Prometheus /metrics (prom-client: the standard Node client). Values are read from the hub at scrape time,
 // so nothing on the media path touches a metric; counters follow the hub's running totals.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { HlsStats } from '../hub/hls-writer';
+import type { HlsStats } from '../hls/writer';
 import type { HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
 
