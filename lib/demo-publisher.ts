@@ -49,7 +49,8 @@ export class DemoSource {
 
   /**
    * A media file from a URL (http, https), played in real time and looped. It is copied when it is H.264/AAC
-   * (what FLV carries); otherwise set `transcode`.
+   * (what FLV carries); otherwise set `transcode`. The host must answer range requests (static file servers,
+   * object stores and CDNs do): ffmpeg seeks back to the start through them to loop.
    */
   public static fromUrl(url: string, options: { readonly transcode?: boolean } = {}): DemoSource {
     if (!/^https?:\/\/\S+$/.test(url)) throw new Error(`DemoPublisher 'source' URL must be http(s)://..., got ${JSON.stringify(url)}`);
