@@ -55,8 +55,8 @@ export interface EdgePoolOptions {
   readonly pdb: boolean;
   /** A canary track of edges behind the same Service. @default - none */
   readonly canary?: ResolvedCanary;
-  /** Construct class name, for errors about canary names. */
-  readonly owner: string;
+  /** Construct class name, for errors about canary names. @default 'EdgePool' */
+  readonly owner?: string;
 }
 
 /**
@@ -79,7 +79,8 @@ export class EdgePool extends Construct {
 
   public constructor(scope: Construct, id: string, options: EdgePoolOptions) {
     super(scope, id);
-    const { names, owner } = options;
+    const { names } = options;
+    const owner = options.owner ?? 'EdgePool';
     const wiring = { role: 'edge' as const, origins: options.origins, clusterPeers: options.peers };
     // Always labelled `track: stable`: adding a canary later must not change this Deployment's (immutable) selector.
     this.servers = new ServerWorkload(this, 'Edge', {

@@ -66,7 +66,7 @@ describe('Dockerfile lint', () => {
 
   test('both linters fail on broken Dockerfiles (they can fail)', () => {
     const broken = text.replace('WORKDIR /src', 'workdir src').replace(/^CMD .*$/m, '$&\nCMD ["x"]');
-    const messages = validate(broken, ALL_ERRORS).map((d) => d.message);
+    const messages = validate(broken, ALL_ERRORS).map((d) => String(d.message));
     expect(messages.some((m) => /uppercase/i.test(m))).toBe(true);
     expect(messages.some((m) => /absolute/i.test(m))).toBe(true);
     expect(messages.some((m) => /CMD/.test(m))).toBe(true);
