@@ -2,7 +2,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, Upstream } from '../engines/engine';
-import { canaryName, ResolvedCanary } from './canary';
+import { ResolvedCanary } from './canary';
+import { addCanaryTrack } from './canary-track';
 import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
@@ -93,18 +94,6 @@ export class EdgePool extends Construct {
       size: options.size,
       track: 'stable',
     });
-    if (options.canary) {
-      this.canary = new ServerWorkload(this, 'Canary', {
-        engine: options.canary.engine,
-        wiring,
-        name: canaryName(owner, names.edgeDeployment),
-        configMapName: canaryName(owner, names.edgeConfigMap),
-        app: names.edgeApp,
-        replicas: options.canary.replicas,
-        size: options.canary.size,
-        track: 'canary',
-      });
-    }
     this.deployment = this.servers.workload as kplus.Deployment;
     this.service = createService(this, 'Service', {
       name: names.edgeService,
@@ -113,6 +102,13 @@ export class EdgePool extends Construct {
       kind: 'public',
     }, options.loadBalancer);
     if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.edgePdb, names.edgeApp, 'stable');
-    if (options.pdb && this.canary) this.canaryPdb = createPdb(this, 'CanaryPdb', canaryName(owner, names.edgePdb), names.edgeApp, 'canary');
+    if (options.canary) {
+      const track = addCanaryTrack(this, {
+        owner, name: names.edgeDeployment, configMapName: names.edgeConfigMap, pdbName: names.edgePdb,
+        app: names.edgeApp, wiring, pdb: options.pdb,
+      }, options.canary);
+      this.canary = track.servers;
+      this.canaryPdb = track.pdb;
+    }
   }
 }

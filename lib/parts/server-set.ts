@@ -2,7 +2,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, ServerWiring, Upstream } from '../engines/engine';
-import { canaryName, ResolvedCanary } from './canary';
+import { ResolvedCanary } from './canary';
+import { addCanaryTrack } from './canary-track';
 import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
@@ -101,22 +102,16 @@ export class ServerSet extends Construct {
       track,
     });
     this.statefulSet = this.servers.workload as kplus.StatefulSet;
-    const owner = options.owner ?? 'ServerSet';
-    if (options.canary) {
-      if (!options.tracked) throw new Error(`${owner} 'canary' needs a tracked server set`);
-      this.canary = new ServerWorkload(this, 'Canary', {
-        engine: options.canary.engine,
-        wiring: options.wiring,
-        name: canaryName(owner, names.statefulSet),
-        configMapName: canaryName(owner, names.configMap),
-        app: names.app,
-        replicas: options.canary.replicas,
-        size: options.canary.size,
-        headlessService: this.headlessService,
-        track: 'canary',
-      });
-    }
     if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app, track);
-    if (options.pdb && this.canary) this.canaryPdb = createPdb(this, 'CanaryPdb', canaryName(owner, names.pdb), names.app, 'canary');
+    if (options.canary) {
+      const owner = options.owner ?? 'ServerSet';
+      if (!options.tracked) throw new Error(`${owner} 'canary' needs a tracked server set`);
+      const canary = addCanaryTrack(this, {
+        owner, name: names.statefulSet, configMapName: names.configMap, pdbName: names.pdb,
+        app: names.app, wiring: options.wiring, headlessService: this.headlessService, pdb: options.pdb,
+      }, options.canary);
+      this.canary = canary.servers;
+      this.canaryPdb = canary.pdb;
+    }
   }
 }
