@@ -1,5 +1,16 @@
 import { App, Chart } from 'cdk8s';
-import { EdgeCluster, OriginCluster, OriginWithNginx, RelayCluster, ServerEngine, SingleOrigin } from '../lib';
+import { DemoPublisher, DemoTopology, EdgeCluster, OriginCluster, OriginWithNginx, RelayCluster, ServerEngine, SingleOrigin } from '../lib';
+
+/** Options every topology chart takes. */
+export interface ChartOptions {
+  /** Add a DemoPublisher that publishes a test pattern to the topology's publish address. @default false */
+  readonly demo?: boolean;
+}
+
+/** Adds a DemoPublisher for `topology` when `demo` is set. */
+function withDemo(chart: Chart, topology: DemoTopology, options: ChartOptions): void {
+  if (options.demo) new DemoPublisher(chart, 'Demo', { topology });
+}
 
 /**
  * One chart per documented topology and engine. The companion-engine charts use the library defaults
@@ -7,17 +18,27 @@ import { EdgeCluster, OriginCluster, OriginWithNginx, RelayCluster, ServerEngine
  * put the API on the public Service, so each contains the guide's YAML (test/constructs/guide-containment.test.ts).
  * RelayCluster and OriginCluster have no guide YAML; their `-srs` charts use SRS `forward` / `origin_cluster`.
  */
-export const CHARTS: Record<string, (chart: Chart) => void> = {
-  'single-origin': (c) => new SingleOrigin(c, 'SingleOrigin'),
-  'single-origin-srs': (c) => new SingleOrigin(c, 'SingleOrigin', { name: 'srs', engine: ServerEngine.srs(), exposeApi: true }),
-  'origin-with-nginx': (c) => new OriginWithNginx(c, 'OriginWithNginx'),
-  'origin-with-nginx-srs': (c) => new OriginWithNginx(c, 'OriginWithNginx', { name: 'srs', engine: ServerEngine.srs(), exposeApi: true }),
-  'edge-cluster': (c) => new EdgeCluster(c, 'EdgeCluster'),
-  'edge-cluster-srs': (c) => new EdgeCluster(c, 'EdgeCluster', { name: 'srs', engine: ServerEngine.srs(), exposeApi: true }),
-  'relay-cluster': (c) => new RelayCluster(c, 'RelayCluster'),
-  'relay-cluster-srs': (c) => new RelayCluster(c, 'RelayCluster', { name: 'srs', engine: ServerEngine.srs() }),
-  'origin-cluster': (c) => new OriginCluster(c, 'OriginCluster'),
-  'origin-cluster-srs': (c) => new OriginCluster(c, 'OriginCluster', { name: 'srs', engine: ServerEngine.srs() }),
+export const CHARTS: Record<string, (chart: Chart, options?: ChartOptions) => void> = {
+  'single-origin': (c, o = {}) => withDemo(c, new SingleOrigin(c, 'SingleOrigin'), o),
+  'single-origin-srs': (c, o = {}) => withDemo(c, new SingleOrigin(c, 'SingleOrigin', { name: 'srs', engine: ServerEngine.srs(), exposeApi: true }), o),
+  'origin-with-nginx': (c, o = {}) => withDemo(c, new OriginWithNginx(c, 'OriginWithNginx'), o),
+  'origin-with-nginx-srs': (c, o = {}) => withDemo(c, new OriginWithNginx(c, 'OriginWithNginx', { name: 'srs', engine: ServerEngine.srs(), exposeApi: true }), o),
+  'edge-cluster': (c, o = {}) => withDemo(c, new EdgeCluster(c, 'EdgeCluster'), o),
+  'edge-cluster-srs': (c, o = {}) => withDemo(c, new EdgeCluster(c, 'EdgeCluster', { name: 'srs', engine: ServerEngine.srs(), exposeApi: true }), o),
+  'relay-cluster': (c, o = {}) => withDemo(c, new RelayCluster(c, 'RelayCluster'), o),
+  'relay-cluster-srs': (c, o = {}) => withDemo(c, new RelayCluster(c, 'RelayCluster', { name: 'srs', engine: ServerEngine.srs() }), o),
+  'origin-cluster': (c, o = {}) => withDemo(c, new OriginCluster(c, 'OriginCluster'), o),
+  'origin-cluster-srs': (c, o = {}) => withDemo(c, new OriginCluster(c, 'OriginCluster', { name: 'srs', engine: ServerEngine.srs() }), o),
+  // Gray release: one canary edge with its own config (debug logs; a new `image` tag goes in the same place) next to
+  // the 3 stable edges. It uses the published default image so the file applies as is.
+  'edge-cluster-canary': (c, o = {}) => withDemo(c, new EdgeCluster(c, 'EdgeCluster', {
+    canary: {
+      engine: ServerEngine.companion({ serverConfig: { log: { level: 'debug' } } }),
+      replicas: 1,
+    },
+  }), o),
+  // The Quick Start origin with a demo stream: apply it and play rtmp://<service ip>/live/livestream at once.
+  'demo-publisher': (c) => withDemo(c, new SingleOrigin(c, 'SingleOrigin'), { demo: true }),
 };
 
 /** Adds every chart to `app`, each named after its file in dist/. */

@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, Upstream } from './engines/engine';
+import { CanaryProps, resolveCanary } from './parts/canary';
 import { checkHostPorts, checkInteger } from './parts/checks';
 import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructProps } from './parts/common-props';
 import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
@@ -54,6 +55,13 @@ export interface EdgeClusterProps extends ServerConstructProps, NginxProps {
   readonly externalOrigins?: string[];
   /** Create a PodDisruptionBudget (at most one edge down at a time for voluntary disruptions). @default true */
   readonly pdb?: boolean;
+  /**
+   * Gray release of the edges: a second edge Deployment (`<edgeDeployment>-canary`, pods labelled `track: canary`)
+   * with its own engine, config and replica count behind the same edge Service. Promote by moving its settings
+   * to the main props and dropping `canary`; roll back by dropping `canary`.
+   * @default - no canary
+   */
+  readonly canary?: CanaryProps;
 }
 
 /**
@@ -86,6 +94,8 @@ export class EdgeCluster extends Construct {
   public readonly edgeService: kplus.Service;
   /** The edge PodDisruptionBudget, unless `pdb` is false. */
   public readonly edgePdb?: k8s.KubePodDisruptionBudget;
+  /** The canary edge Deployment, when `canary` is set. */
+  public readonly edgeCanaryDeployment?: kplus.Deployment;
 
   public constructor(scope: Construct, id: string, props: EdgeClusterProps = {}) {
     super(scope, id);
@@ -166,8 +176,11 @@ export class EdgeCluster extends Construct {
       ports: edgePorts,
       loadBalancer: props,
       pdb: props.pdb ?? true,
+      canary: resolveCanary(owner, props.canary, common),
+      owner,
     });
     this.edgeDeployment = this.edges.deployment;
+    this.edgeCanaryDeployment = this.edges.canary?.workload as kplus.Deployment | undefined;
     this.edgeService = this.edges.service;
     this.edgePdb = this.edges.pdb;
   }

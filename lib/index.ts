@@ -13,3 +13,6 @@ export * from './server-config';
 export * from './relay-cluster';
 export * from './origin-cluster';
 export { ServerSet } from './parts/server-set';
+export type { CanaryProps } from './parts/canary';
+export { TRACK_LABEL } from './parts/canary';
+export * from './demo-publisher';

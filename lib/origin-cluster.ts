@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, Upstream } from './engines/engine';
+import { CanaryProps, resolveCanary } from './parts/canary';
 import { checkInteger } from './parts/checks';
 import { resolveCommon, resolveNames, ServerConstructProps } from './parts/common-props';
 import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
@@ -41,6 +42,13 @@ export interface OriginClusterProps extends ServerConstructProps {
   readonly edgeReplicas?: number;
   /** Create PodDisruptionBudgets for origins and edges. @default true */
   readonly pdb?: boolean;
+  /**
+   * Gray release of the edges: a second edge Deployment (`<edgeDeployment>-canary`, pods labelled `track: canary`)
+   * with its own engine, config and replica count behind the same edge Service. The origins take no canary: each
+   * holds the streams published to it. Promote by moving its settings to the main props; roll back by dropping it.
+   * @default - no canary
+   */
+  readonly canary?: CanaryProps;
 }
 
 /**
@@ -70,6 +78,8 @@ export class OriginCluster extends Construct {
   public readonly edgeDeployment: kplus.Deployment;
   /** The edge LoadBalancer: the cluster's entry point. */
   public readonly edgeService: kplus.Service;
+  /** The canary edge Deployment, when `canary` is set. */
+  public readonly edgeCanaryDeployment?: kplus.Deployment;
 
   public constructor(scope: Construct, id: string, props: OriginClusterProps = {}) {
     super(scope, id);
@@ -129,8 +139,11 @@ export class OriginCluster extends Construct {
       ports: edgePorts,
       loadBalancer: props,
       pdb,
+      canary: resolveCanary(owner, props.canary, common),
+      owner,
     });
     this.edgeDeployment = this.edges.deployment;
+    this.edgeCanaryDeployment = this.edges.canary?.workload as kplus.Deployment | undefined;
     this.edgeService = this.edges.service;
   }
 }

@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, Upstream } from './engines/engine';
+import { CanaryProps, canaryName, resolveCanary } from './parts/canary';
 import { checkInteger } from './parts/checks';
 import { resolveCommon, resolveNames, ServerConstructProps } from './parts/common-props';
 import { ServerSet, serverSetUpstream } from './parts/server-set';
@@ -59,6 +60,13 @@ export interface RelayClusterProps extends ServerConstructProps {
   readonly relayReplicas?: number;
   /** Create a PodDisruptionBudget for the servers. @default true */
   readonly pdb?: boolean;
+  /**
+   * Gray release of the viewer-serving servers: a second StatefulSet (`<serverStatefulSet>-canary`, pods labelled
+   * `track: canary`) with its own engine, config and replica count under the same headless and viewer Services;
+   * the relay pushes every stream to it too. Promote by moving its settings to the main props; roll back by dropping it.
+   * @default - no canary
+   */
+  readonly canary?: CanaryProps;
 }
 
 /**
@@ -90,6 +98,8 @@ export class RelayCluster extends Construct {
   public readonly serverHeadlessService: kplus.Service;
   /** The viewers' LoadBalancer. */
   public readonly viewerService: kplus.Service;
+  /** The canary server StatefulSet, when `canary` is set. */
+  public readonly serverCanaryStatefulSet?: kplus.StatefulSet;
 
   public constructor(scope: Construct, id: string, props: RelayClusterProps = {}) {
     super(scope, id);
@@ -129,7 +139,13 @@ export class RelayCluster extends Construct {
       pdb: this.names.serverPdb,
       app: this.names.serverApp,
     };
-    this.relayTargets = serverSetUpstream(setNames, this.servers, p.rtmp);
+    const canary = resolveCanary(owner, props.canary, common);
+    const stableTargets = serverSetUpstream(setNames, this.servers, p.rtmp);
+    // The canary servers share the headless Service (the dynamic name) and add their own pod names (for SRS).
+    const canaryMembers = canary
+      ? serverSetUpstream({ ...setNames, statefulSet: canaryName(owner, setNames.statefulSet) }, canary.replicas, p.rtmp).members
+      : [];
+    this.relayTargets = { dynamic: stableTargets.dynamic, members: [...stableTargets.members, ...canaryMembers] };
     this.serverSet = new ServerSet(this, 'Servers', {
       engine: this.engine,
       wiring: { role: 'origin', behindRelay: true },
@@ -137,8 +153,12 @@ export class RelayCluster extends Construct {
       replicas: this.servers,
       size: common.size,
       pdb: props.pdb ?? true,
+      tracked: true,
+      canary,
+      owner,
     });
     this.serverStatefulSet = this.serverSet.statefulSet;
+    this.serverCanaryStatefulSet = this.serverSet.canary?.workload as kplus.StatefulSet | undefined;
     this.serverHeadlessService = this.serverSet.headlessService;
     this.viewerService = createService(this, 'ViewerService', {
       name: this.names.viewerService,

@@ -12,11 +12,16 @@ import { checkDistinctPorts, checkPort } from '../parts/checks';
 import { ResolvedContainerSize, toResources } from '../parts/resources';
 import { LIVENESS_TIMING, READINESS_TIMING, serverContainerPorts } from '../parts/probes';
 import { nonRootReadOnly } from '../parts/security';
+import { DEFAULT_COMPANION_IMAGE } from './image';
 import { IServerEngine, RenderedConfig, ServerContainerParts, ServerPorts, ServerWiring, Upstream } from './engine';
 
 /** Options of the companion server engine (the image built from images/rtmp-server). */
 export interface CompanionEngineOptions {
-  /** Container image of the companion server. @default 'rtmp-k8s/rtmp-server:0.1.0' */
+  /**
+   * Container image of the companion server: another tag, a private registry's copy, or a locally built image
+   * loaded into kind/minikube.
+   * @default 'ghcr.io/rtmp-k8s/rtmp-server:<package version>' (published by .github/workflows/image.yml)
+   */
   readonly image?: string;
   /**
    * Overrides of the server configuration, applied last: they win over the defaults and over the wiring the
@@ -52,7 +57,7 @@ export class CompanionEngine implements IServerEngine {
   private readonly base: ServerConfig;
 
   public constructor(options: CompanionEngineOptions = {}) {
-    this.image = options.image ?? 'rtmp-k8s/rtmp-server:0.1.0';
+    this.image = options.image ?? DEFAULT_COMPANION_IMAGE;
     if (!this.image) throw new Error(`${OWNER} 'image' must be a non-empty image reference, got ""`);
     this.serverConfig = options.serverConfig ?? {};
     this.base = resolveServerConfig(this.serverConfig);

@@ -6,6 +6,7 @@ export * from './engine';
 export * from './companion';
 export * from './srs';
 export * from './integration';
+export * from './image';
 
 /** Factories for the server engines a construct can deploy (`engine` prop). */
 export class ServerEngine {

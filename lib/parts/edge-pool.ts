@@ -2,6 +2,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, Upstream } from '../engines/engine';
+import { ResolvedCanary } from './canary';
+import { addCanaryTrack } from './canary-track';
 import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
@@ -52,6 +54,10 @@ export interface EdgePoolOptions {
   readonly loadBalancer: LoadBalancerProps;
   /** Create the PodDisruptionBudget. */
   readonly pdb: boolean;
+  /** A canary track of edges behind the same Service. @default - none */
+  readonly canary?: ResolvedCanary;
+  /** Construct class name, for errors about canary names. @default 'EdgePool' */
+  readonly owner?: string;
 }
 
 /**
@@ -67,18 +73,26 @@ export class EdgePool extends Construct {
   public readonly service: kplus.Service;
   /** The edges' PodDisruptionBudget, unless disabled. */
   public readonly pdb?: k8s.KubePodDisruptionBudget;
+  /** The canary edges (`<edgeDeployment>-canary`, its own ConfigMap), when `canary` is set. */
+  public readonly canary?: ServerWorkload;
+  /** The canary edges' PodDisruptionBudget, when there is a canary and `pdb`. */
+  public readonly canaryPdb?: k8s.KubePodDisruptionBudget;
 
   public constructor(scope: Construct, id: string, options: EdgePoolOptions) {
     super(scope, id);
     const { names } = options;
+    const owner = options.owner ?? 'EdgePool';
+    const wiring = { role: 'edge' as const, origins: options.origins, clusterPeers: options.peers };
+    // Always labelled `track: stable`: adding a canary later must not change this Deployment's (immutable) selector.
     this.servers = new ServerWorkload(this, 'Edge', {
       engine: options.engine,
-      wiring: { role: 'edge', origins: options.origins, clusterPeers: options.peers },
+      wiring,
       name: names.edgeDeployment,
       configMapName: names.edgeConfigMap,
       app: names.edgeApp,
       replicas: options.replicas,
       size: options.size,
+      track: 'stable',
     });
     this.deployment = this.servers.workload as kplus.Deployment;
     this.service = createService(this, 'Service', {
@@ -87,6 +101,14 @@ export class EdgePool extends Construct {
       ports: options.ports,
       kind: 'public',
     }, options.loadBalancer);
-    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.edgePdb, names.edgeApp);
+    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.edgePdb, names.edgeApp, 'stable');
+    if (options.canary) {
+      const track = addCanaryTrack(this, {
+        owner, name: names.edgeDeployment, configMapName: names.edgeConfigMap, pdbName: names.edgePdb,
+        app: names.edgeApp, wiring, pdb: options.pdb,
+      }, options.canary);
+      this.canary = track.servers;
+      this.canaryPdb = track.pdb;
+    }
   }
 }

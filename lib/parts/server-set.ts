@@ -2,6 +2,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, ServerWiring, Upstream } from '../engines/engine';
+import { ResolvedCanary } from './canary';
+import { addCanaryTrack } from './canary-track';
 import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
@@ -35,6 +37,15 @@ export interface ServerSetOptions {
   readonly size: ResolvedContainerSize;
   /** Create the PodDisruptionBudget. */
   readonly pdb: boolean;
+  /**
+   * Label the pods `track: stable` so a canary can join later without changing the (immutable) selector.
+   * @default false
+   */
+  readonly tracked?: boolean;
+  /** A canary StatefulSet (`<statefulSet>-canary`) under the same headless Service; needs `tracked`. @default - none */
+  readonly canary?: ResolvedCanary;
+  /** Construct class name, for errors about canary names. @default 'ServerSet' */
+  readonly owner?: string;
 }
 
 /**
@@ -59,10 +70,15 @@ export class ServerSet extends Construct {
   public readonly headlessService: kplus.Service;
   /** The PodDisruptionBudget, unless disabled. */
   public readonly pdb?: k8s.KubePodDisruptionBudget;
+  /** The canary servers, when `canary` is set. */
+  public readonly canary?: ServerWorkload;
+  /** The canary's PodDisruptionBudget, when there is a canary and `pdb`. */
+  public readonly canaryPdb?: k8s.KubePodDisruptionBudget;
 
   public constructor(scope: Construct, id: string, options: ServerSetOptions) {
     super(scope, id);
     const { names, engine } = options;
+    const track = options.tracked ? 'stable' as const : undefined;
     const p = engine.ports;
     this.headlessService = createService(this, 'Headless', {
       name: names.headlessService,
@@ -83,8 +99,19 @@ export class ServerSet extends Construct {
       replicas: options.replicas,
       size: options.size,
       headlessService: this.headlessService,
+      track,
     });
     this.statefulSet = this.servers.workload as kplus.StatefulSet;
-    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app);
+    if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app, track);
+    if (options.canary) {
+      const owner = options.owner ?? 'ServerSet';
+      if (!options.tracked) throw new Error(`${owner} 'canary' needs a tracked server set`);
+      const canary = addCanaryTrack(this, {
+        owner, name: names.statefulSet, configMapName: names.configMap, pdbName: names.pdb,
+        app: names.app, wiring: options.wiring, headlessService: this.headlessService, pdb: options.pdb,
+      }, options.canary);
+      this.canary = canary.servers;
+      this.canaryPdb = canary.pdb;
+    }
   }
 }

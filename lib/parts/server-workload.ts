@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine, ServerWiring } from '../engines/engine';
+import { Track, TRACK_LABEL } from './canary';
 import { CONFIG_HASH_ANNOTATION, configHash, NGINX_CONFIG_HASH_ANNOTATION } from './config-hash';
 import { NGINX_DEFAULT_CONF, nginxContainer } from './nginx';
 import { ResolvedContainerSize } from './resources';
@@ -38,6 +39,8 @@ export interface ServerWorkloadOptions {
   readonly nginx?: NginxSidecarOptions;
   /** Run as a StatefulSet governed by this (headless) Service. @default - a Deployment */
   readonly headlessService?: kplus.Service;
+  /** Gray-release track: labels the pods and joins the workload's selector (Services still select `app` only). @default - no track label */
+  readonly track?: Track;
 }
 
 /**
@@ -64,6 +67,7 @@ export class ServerWorkload extends Construct {
   public constructor(scope: Construct, id: string, options: ServerWorkloadOptions) {
     super(scope, id);
     const { engine } = options;
+    const selector = { app: options.app, ...(options.track ? { [TRACK_LABEL]: options.track } : {}) };
     const config = engine.renderConfig(options.wiring);
     this.configHash = configHash(config.content);
     this.configMap = new kplus.ConfigMap(this, 'Config', {
@@ -77,7 +81,7 @@ export class ServerWorkload extends Construct {
     const podProps: kplus.WorkloadProps & { readonly replicas: number } = {
       metadata: { name: options.name, labels: { app: options.app } },
       podMetadata: {
-        labels: { app: options.app, 'app.kubernetes.io/component': options.wiring.role },
+        labels: { ...selector, 'app.kubernetes.io/component': options.wiring.role },
         annotations: { ...engine.podAnnotations, [CONFIG_HASH_ANNOTATION]: this.configHash },
       },
       replicas: options.replicas,
@@ -102,7 +106,7 @@ export class ServerWorkload extends Construct {
           maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
         }),
       });
-    this.workload.select(kplus.LabelSelector.of({ labels: { app: options.app } }));
+    this.workload.select(kplus.LabelSelector.of({ labels: selector }));
     // No Service-link variables: a Service named e.g. `rtmp-server-api` would inject RTMP_SERVER_API_PORT=tcp://...,
     // which collides with the companion server's RTMP_SERVER_<SECTION>_<FIELD> overrides (and SRS's SRS_* ones).
     ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/template/spec/enableServiceLinks', false));

@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IServerEngine } from '../engines/engine';
+import { rejectCanary } from './canary';
 import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructProps } from './common-props';
 import { NGINX_PORT } from './nginx';
 import { ServerWorkload } from './server-workload';
@@ -72,6 +73,7 @@ export abstract class StandaloneOrigin extends Construct {
   ) {
     super(scope, id);
     const { owner } = layout;
+    rejectCanary(owner, props);
     const common = resolveCommon(owner, props);
     this.name = common.name;
     this.engine = common.engine;

@@ -32,7 +32,7 @@ describe('image (Dockerfile final stage, run in bubblewrap)', () => {
     expect(spec.volumes).toEqual(expect.arrayContaining([DEFAULT_SERVER_CONFIG.hls.dir, '/tmp']));
     expect(spec.copies.map((c) => c.to)).toEqual(expect.arrayContaining(['/app/main.js', '/app/player']));
     const text = fs.readFileSync(DOCKERFILE, 'utf8').replace(/\\\n/g, ' ');
-    expect(text).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
+    expect(text).toMatch(/^FROM (--platform=\$BUILDPLATFORM )?node:20-bookworm-slim AS build$/m);
     expect(text).toMatch(/^FROM node:20-alpine$/m);
     expect(text).toMatch(new RegExp(`^HEALTHCHECK .*127\\.0\\.0\\.1:${DEFAULT_SERVER_CONFIG.api.port}/healthz`, 'm'));
   });
