@@ -1,5 +1,38 @@
 import { App, Chart } from 'cdk8s';
-import { EdgeCluster, OriginCluster, OriginWithNginx, RelayCluster, ServerEngine, SingleOrigin } from '../lib';
+import {
+  AutoscalingMode, EdgeCluster, IngressKind, LoadBalancerPreset, OriginCluster, OriginWithNginx, RelayCluster, ServerEngine, SingleOrigin,
+} from '../lib';
+
+/** What the production examples share: kube-prometheus-stack's rule/monitor selector label, and a Gateway. */
+const monitoring = { labels: { release: 'kube-prometheus-stack' } };
+const gateway = { name: 'public', namespace: 'gateway' };
+
+const PRODUCTION: Record<string, (chart: Chart) => void> = {
+  'single-origin-production': (c) => new SingleOrigin(c, 'SingleOrigin', {
+    monitoring, loadBalancer: LoadBalancerPreset.aws(),
+    ingress: { host: 'live.example.com', kind: IngressKind.INGRESS, ingressClassName: 'nginx' },
+  }),
+  'edge-cluster-production': (c) => new EdgeCluster(c, 'EdgeCluster', {
+    monitoring, loadBalancer: LoadBalancerPreset.gke(),
+    autoscaling: { minReplicas: 3, maxReplicas: 20, targetPlayersPerPod: 1000 },
+    ingress: { host: 'live.example.com', gateway },
+  }),
+  'origin-cluster-production': (c) => new OriginCluster(c, 'OriginCluster', {
+    monitoring, loadBalancer: LoadBalancerPreset.aks(),
+    autoscaling: { minReplicas: 3, maxReplicas: 30, targetPlayersPerPod: 1000, mode: AutoscalingMode.HPA, targetCpuUtilizationPercent: 70 },
+    ingress: { host: 'live.example.com', gateway },
+  }),
+  'relay-cluster-production': (c) => new RelayCluster(c, 'RelayCluster', {
+    monitoring, loadBalancer: LoadBalancerPreset.alibaba(),
+    autoscaling: { minReplicas: 2, maxReplicas: 10, targetPlayersPerPod: 1000 },
+    ingress: { host: 'live.example.com', gateway },
+  }),
+  'edge-cluster-production-srs': (c) => new EdgeCluster(c, 'EdgeCluster', {
+    name: 'srs', engine: ServerEngine.srs({ exporter: true }), monitoring, networkPolicy: { enabled: true },
+    loadBalancer: LoadBalancerPreset.tencent(),
+    autoscaling: { minReplicas: 3, maxReplicas: 20, targetPlayersPerPod: 1000 },
+  }),
+};
 
 /**
  * One chart per documented topology and engine. The companion-engine charts use the library defaults
@@ -18,6 +51,8 @@ export const CHARTS: Record<string, (chart: Chart) => void> = {
   'relay-cluster-srs': (c) => new RelayCluster(c, 'RelayCluster', { name: 'srs', engine: ServerEngine.srs() }),
   'origin-cluster': (c) => new OriginCluster(c, 'OriginCluster'),
   'origin-cluster-srs': (c) => new OriginCluster(c, 'OriginCluster', { name: 'srs', engine: ServerEngine.srs() }),
+  // Production examples (README "Operate it"): the operations pack on, one cloud preset each.
+  ...PRODUCTION,
 };
 
 /** Adds every chart to `app`, each named after its file in dist/. */

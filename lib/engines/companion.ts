@@ -12,7 +12,7 @@ import { checkDistinctPorts, checkPort } from '../parts/checks';
 import { ResolvedContainerSize, toResources } from '../parts/resources';
 import { LIVENESS_TIMING, READINESS_TIMING, serverContainerPorts } from '../parts/probes';
 import { nonRootReadOnly } from '../parts/security';
-import { IServerEngine, RenderedConfig, ServerContainerParts, ServerPorts, ServerWiring, Upstream } from './engine';
+import { IServerEngine, RenderedConfig, ServerContainerParts, ServerMetrics, ServerPorts, ServerWiring, Upstream } from './engine';
 
 /** Options of the companion server engine (the image built from images/rtmp-server). */
 export interface CompanionEngineOptions {
@@ -48,6 +48,7 @@ export class CompanionEngine implements IServerEngine {
   public readonly hlsDir: string;
   public readonly terminationGracePeriodSeconds: number;
   public readonly podAnnotations: Readonly<Record<string, string>>;
+  public readonly metrics: ServerMetrics;
   /** The config every role starts from (defaults + overrides, no wiring). */
   private readonly base: ServerConfig;
 
@@ -70,6 +71,7 @@ export class CompanionEngine implements IServerEngine {
     const { readinessGraceSeconds, drainSeconds } = this.base.lifecycle;
     // preStop waits the readiness grace, then SIGTERM starts the drain; the margin covers process exit.
     this.terminationGracePeriodSeconds = Math.ceil(readinessGraceSeconds + drainSeconds) + TERMINATION_MARGIN_SECONDS;
+    this.metrics = { portName: 'api', port: this.ports.api, path: '/metrics', playersMetric: 'rtmp_server_players' };
     this.podAnnotations = {
       'prometheus.io/scrape': 'true',
       'prometheus.io/port': String(this.ports.api),

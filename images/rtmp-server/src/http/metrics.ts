@@ -4,6 +4,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { HlsStats } from '../hub/hls-writer';
 import type { HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
+import { registerStreamMetrics } from './metrics-streams';
+import { opsCounters } from './ops-counters';
 
 export interface MetricsDeps {
   readonly hub: HubView;
@@ -11,11 +13,13 @@ export interface MetricsDeps {
   readonly hlsStats: HlsStats | null;
   readonly mode: () => string;
   readonly ready: () => boolean;
+  /** Cap on the per-stream series (metrics.streamSeries). @default - no per-stream series */
+  readonly streamSeries?: () => number;
 }
 
 const PREFIX = 'rtmp_server_';
 
-export function createMetrics({ hub: live, hlsStats, mode, ready }: MetricsDeps): Registry {
+export function createMetrics({ hub: live, hlsStats, mode, ready, streamSeries }: MetricsDeps): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const hub = scrapeSnapshot(live);
@@ -74,6 +78,11 @@ export function createMetrics({ hub: live, hlsStats, mode, ready }: MetricsDeps)
     follow('hls_write_errors_total', 'HLS file writes that failed.', () => hls.writeErrors);
     follow('hls_skipped_payloads_total', 'Media payloads the HLS muxer skipped (malformed or unsupported codec).', () => hls.skippedPayloads);
   }
+  // Operations pack (issue 11): reload and pull-failure counters, per-stream series under a cap, publish stalls.
+  follow('config_reloads_total', 'Config changes applied by a reload.', () => opsCounters.configReloadsApplied);
+  follow('config_reloads_rejected_total', 'Config changes refused (invalid) or failed to apply; the running config stayed.', () => opsCounters.configReloadsRejected);
+  follow('upstream_pull_failures_total', 'Edge pulls that could not reach their origin or lost it (each attempt counts).', () => opsCounters.upstreamPullFailures);
+  registerStreamMetrics(register, { streams: () => hub.streams(), cap: streamSeries ?? (() => 0) });
   return register;
 }
 
