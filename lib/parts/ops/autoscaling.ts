@@ -171,8 +171,10 @@ function checkAutoscalingProps(owner: string, props: AutoscalingProps, topology:
   const prometheusAddress = props.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc:9090';
   if (!/^https?:\/\/[^\s/]+/.test(prometheusAddress)) fail('prometheusAddress', 'must be an http(s) URL', prometheusAddress);
   const grace = topology.engine.terminationGracePeriodSeconds;
-  const stabilization = props.scaleDownStabilizationSeconds === undefined
-    ? Math.max(300, grace)
-    : int('scaleDownStabilizationSeconds', props.scaleDownStabilizationSeconds, grace);
+  const given = props.scaleDownStabilizationSeconds;
+  if (given !== undefined && (!Number.isInteger(given) || given < grace)) {
+    fail('scaleDownStabilizationSeconds', `must be an integer >= ${grace} (the pods' termination grace period: preStop + drain), so a draining pod is not counted out early`, given);
+  }
+  const stabilization = given ?? Math.max(300, grace);
   return { minReplicas, maxReplicas, targetPlayersPerPod, cpu, mode, prometheusAddress, stabilization };
 }
