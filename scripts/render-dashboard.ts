@@ -2,7 +2,7 @@
 // test/ops (real origin + edge, ffmpeg publisher, 10 ffmpeg HTTP-FLV players, a real Prometheus) runs for
 // SECONDS, then every panel's queries are run as range queries and drawn as line charts in Debian's chromium.
 // Grafana itself is not installable here, so this draws the same queries with the same units, not Grafana's UI.
-// Run: npx ts-node scripts/render-dashboard.ts [seconds]
+// Run: npx ts-node -T scripts/render-dashboard.ts [seconds]   (-T: test/browser uses DOM types the root tsconfig leaves out)
 import * as path from 'node:path';
 import { launchChromium } from '../test/browser/chromium';
 import { startLiveStack } from '../test/ops/live-stack';
@@ -31,7 +31,8 @@ function format(v: number, unit: string): string {
 function chart(title: string, unit: string, series: Series[], w: number, h: number): string {
   const all = series.flatMap((s) => s.points);
   const t0 = Math.min(...all.map((p) => p[0])), t1 = Math.max(...all.map((p) => p[0]));
-  const max = Math.max(1e-9, ...all.map((p) => p[1])) * 1.1;
+  const top0 = Math.max(0, ...all.map((p) => p[1]));
+  const max = top0 > 0 ? top0 * 1.1 : 1; // an all-zero panel gets a 0..1 axis
   const left = 70, top = 30, pw = w - left - 15, ph = h - top - 30;
   const x = (t: number) => left + ((t - t0) / Math.max(1, t1 - t0)) * pw;
   const y = (v: number) => top + ph - (v / max) * ph;

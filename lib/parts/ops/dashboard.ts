@@ -73,9 +73,10 @@ export function companionPanels(selector: string): PanelSpec[] {
       [`count by (version, mode) (rtmp_server_info${s})`, '{{mode}} {{version}}']),
     panel('CPU', 'percentunit', 'Server process CPU (1 = one core; the companion server uses one core).',
       [`sum by (pod) (${rate('process_cpu_seconds_total')})`, '{{pod}}']),
-    panel('Memory and event loop', 'bytes', 'Resident memory; event-loop lag p99 is on the right axis in seconds.',
-      [`sum by (pod) (process_resident_memory_bytes${s})`, '{{pod}} rss'],
-      [`max by (pod) (nodejs_eventloop_lag_p99_seconds${s})`, '{{pod}} loop lag p99 (s)']),
+    panel('Memory', 'bytes', 'Resident memory of the server process (GOP caches, player queues).',
+      [`sum by (pod) (process_resident_memory_bytes${s})`, '{{pod}} rss']),
+    panel('Event loop lag', 's', 'p99 event-loop lag: how late the server gets to its sockets and timers.',
+      [`max by (pod) (nodejs_eventloop_lag_p99_seconds${s})`, '{{pod}} p99']),
   ];
 }
 
