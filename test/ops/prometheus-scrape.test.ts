@@ -61,7 +61,7 @@ describe('a real Prometheus scraping a real origin and edge', () => {
 
   test('the per-stream series carry app and stream, scoped by the workload label', async () => {
     const r = await query(`rtmp_server_stream_players{namespace="${NAMESPACE}",workload="rtmp-edge"}`);
-    expect(r.data!.result.map((x) => [x.metric.app, x.metric.stream, x.value[1]])).toEqual([['live', 'livestream', String(PLAYERS)]]);
+    expect(r.data!.result.map((x) => [x.metric.app, x.metric.stream, x.value?.[1]])).toEqual([['live', 'livestream', String(PLAYERS)]]);
   });
 
   test('every rule evaluates without error, and none fires while the stream flows', async () => {
