@@ -259,6 +259,22 @@ describe('load balancer presets', () => {
   });
 });
 
+describe('custom resources against their CRD schemas', () => {
+  test('the CRD validators reject broken objects (they can fail)', () => {
+    const objects = apps['edge-cluster-production'];
+    const broken = (kind: string, mutate: (o: any) => void) => {
+      const copy = JSON.parse(JSON.stringify(objects.find((o) => o.kind === kind)));
+      mutate(copy);
+      return () => validateK8s(copy);
+    };
+    expect(broken('ScaledObject', (o) => { o.spec.minReplicaCount = 'three'; })).toThrow(/minReplicaCount/);
+    expect(broken('PodMonitor', (o) => { o.spec.podMetricsEndpoints = 'api'; })).toThrow(/podMetricsEndpoints/);
+    expect(broken('PrometheusRule', (o) => { delete o.spec.groups[0].name; })).toThrow(/name/);
+    expect(broken('HTTPRoute', (o) => { o.spec.rules[0].backendRefs[0].port = 'http'; })).toThrow(/port/);
+    expect(broken('Certificate', (o) => { delete o.spec.issuerRef; })).toThrow(/issuerRef/);
+  });
+});
+
 describe('operations props fail at synth time, naming the prop', () => {
   const build = (f: (c: Chart) => void) => () => f(Testing.chart());
 
