@@ -1,5 +1,7 @@
 import { App, Chart } from 'cdk8s';
-import { DemoPublisher, DemoTopology, EdgeCluster, OriginCluster, OriginWithNginx, RelayCluster, ServerEngine, SingleOrigin } from '../lib';
+import {
+  AutoscalingMode, DemoPublisher, DemoTopology, EdgeCluster, IngressKind, LoadBalancerPreset, OriginCluster, OriginWithNginx, RelayCluster, ServerEngine, SingleOrigin,
+} from '../lib';
 
 /** Options every topology chart takes. */
 export interface ChartOptions {
@@ -11,6 +13,37 @@ export interface ChartOptions {
 function withDemo(chart: Chart, topology: DemoTopology, options: ChartOptions): void {
   if (options.demo) new DemoPublisher(chart, 'Demo', { topology });
 }
+
+/** What the production examples share: kube-prometheus-stack's rule/monitor selector label, and a Gateway. */
+const monitoring = { labels: { release: 'kube-prometheus-stack' } };
+const gateway = { name: 'public', namespace: 'gateway' };
+
+const PRODUCTION: Record<string, (chart: Chart, options?: ChartOptions) => void> = {
+  'single-origin-production': (c, o = {}) => withDemo(c, new SingleOrigin(c, 'SingleOrigin', {
+    monitoring, loadBalancer: LoadBalancerPreset.aws(),
+    ingress: { host: 'live.example.com', kind: IngressKind.INGRESS, ingressClassName: 'nginx' },
+  }), o),
+  'edge-cluster-production': (c, o = {}) => withDemo(c, new EdgeCluster(c, 'EdgeCluster', {
+    monitoring, loadBalancer: LoadBalancerPreset.gke(),
+    autoscaling: { minReplicas: 3, maxReplicas: 20, targetPlayersPerPod: 1000 },
+    ingress: { host: 'live.example.com', gateway },
+  }), o),
+  'origin-cluster-production': (c, o = {}) => withDemo(c, new OriginCluster(c, 'OriginCluster', {
+    monitoring, loadBalancer: LoadBalancerPreset.aks(),
+    autoscaling: { minReplicas: 3, maxReplicas: 30, targetPlayersPerPod: 1000, mode: AutoscalingMode.HPA, targetCpuUtilizationPercent: 70 },
+    ingress: { host: 'live.example.com', gateway },
+  }), o),
+  'relay-cluster-production': (c, o = {}) => withDemo(c, new RelayCluster(c, 'RelayCluster', {
+    monitoring, loadBalancer: LoadBalancerPreset.alibaba(),
+    autoscaling: { minReplicas: 2, maxReplicas: 10, targetPlayersPerPod: 1000 },
+    ingress: { host: 'live.example.com', gateway },
+  }), o),
+  'edge-cluster-production-srs': (c, o = {}) => withDemo(c, new EdgeCluster(c, 'EdgeCluster', {
+    name: 'srs', engine: ServerEngine.srs({ exporter: true }), monitoring, networkPolicy: { enabled: true },
+    loadBalancer: LoadBalancerPreset.tencent(),
+    autoscaling: { minReplicas: 3, maxReplicas: 20, targetPlayersPerPod: 1000 },
+  }), o),
+};
 
 /**
  * One chart per documented topology and engine. The companion-engine charts use the library defaults
@@ -39,6 +72,8 @@ export const CHARTS: Record<string, (chart: Chart, options?: ChartOptions) => vo
   }), o),
   // The Quick Start origin with a demo stream: apply it and play rtmp://<service ip>/live/livestream at once.
   'demo-publisher': (c) => withDemo(c, new SingleOrigin(c, 'SingleOrigin'), { demo: true }),
+  // Production examples (README "Operate it"): the operations pack on, one cloud preset each.
+  ...PRODUCTION,
 };
 
 /** Adds every chart to `app`, each named after its file in dist/. */

@@ -9,6 +9,8 @@ import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
 import { NGINX_PORT } from './parts/nginx';
 import { ServerWorkload } from './parts/server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './parts/services';
+import { Operations } from './parts/ops/operations';
+import { OpsHttpBackend, OpsWorkload, servicePortFor } from './parts/ops/topology';
 
 /** Object names of an EdgeCluster (defaults reproduce the guide with `name: 'srs'`). */
 export interface EdgeClusterNames extends EdgeNames {
@@ -96,6 +98,8 @@ export class EdgeCluster extends Construct {
   public readonly edgePdb?: k8s.KubePodDisruptionBudget;
   /** The canary edge Deployment, when `canary` is set. */
   public readonly edgeCanaryDeployment?: kplus.Deployment;
+  /** Monitoring, autoscaling (edges), network policy and HTTPS entry objects (the operations pack props). */
+  public readonly operations: Operations;
 
   public constructor(scope: Construct, id: string, props: EdgeClusterProps = {}) {
     super(scope, id);
@@ -183,5 +187,23 @@ export class EdgeCluster extends Construct {
     this.edgeCanaryDeployment = this.edges.canary?.workload as kplus.Deployment | undefined;
     this.edgeService = this.edges.service;
     this.edgePdb = this.edges.pdb;
+
+    const edgeWorkload: OpsWorkload = {
+      app: this.names.edgeApp, role: 'edge', publicPorts: [p.rtmp, p.http], peerIngress: [],
+      peerEgress: this.createOrigin ? [{ to: [this.names.originApp], ports: [p.rtmp] }] : [],
+      externalEgressPorts: this.externalOrigins.map((o) => Number(o.slice(o.lastIndexOf(':') + 1))),
+    };
+    const originWorkload: OpsWorkload[] = this.createOrigin ? [{
+      app: this.names.originApp, role: 'origin', publicPorts: httpPorts.map((q) => q.targetPort),
+      peerIngress: [{ from: [this.names.edgeApp], ports: [p.rtmp] }], peerEgress: [],
+    }] : [];
+    const backends: OpsHttpBackend[] = [{ service: this.edgeService, port: servicePortFor(edgePorts, p.http), host: 'main' }];
+    if (this.httpService) backends.push({ service: this.httpService, port: servicePortFor(httpPorts, NGINX_PORT), host: 'hls' });
+    this.operations = new Operations(this, 'Operations', {
+      owner, name: this.name, engine: this.engine, cpuRequestMillis: common.size.cpuRequestMillis,
+      workloads: [...originWorkload, edgeWorkload],
+      httpBackends: backends,
+      scalable: { workload: this.edgeDeployment, app: this.names.edgeApp, description: 'the edges' },
+    }, props);
   }
 }

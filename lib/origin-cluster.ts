@@ -7,6 +7,8 @@ import { resolveCommon, resolveNames, ServerConstructProps } from './parts/commo
 import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
 import { ServerSet, serverSetUpstream } from './parts/server-set';
 import { checkPublicPorts, PortSpec, servicePort } from './parts/services';
+import { Operations } from './parts/ops/operations';
+import { servicePortFor } from './parts/ops/topology';
 
 /** Object names of an OriginCluster. */
 export interface OriginClusterNames extends EdgeNames {
@@ -80,6 +82,8 @@ export class OriginCluster extends Construct {
   public readonly edgeService: kplus.Service;
   /** The canary edge Deployment, when `canary` is set. */
   public readonly edgeCanaryDeployment?: kplus.Deployment;
+  /** Monitoring, autoscaling (edges), network policy and HTTPS entry objects (the operations pack props). */
+  public readonly operations: Operations;
 
   public constructor(scope: Construct, id: string, props: OriginClusterProps = {}) {
     super(scope, id);
@@ -145,5 +149,25 @@ export class OriginCluster extends Construct {
     this.edgeDeployment = this.edges.deployment;
     this.edgeCanaryDeployment = this.edges.canary?.workload as kplus.Deployment | undefined;
     this.edgeService = this.edges.service;
+
+    // Origins talk to each other (holder lookups on the API, HLS proxying on HTTP) and serve the edges on all three.
+    const originPorts = [p.rtmp, p.http, p.api];
+    const origin = this.names.originApp;
+    this.operations = new Operations(this, 'Operations', {
+      owner, name: this.name, engine: this.engine, cpuRequestMillis: common.size.cpuRequestMillis,
+      workloads: [
+        {
+          app: origin, role: 'origin', publicPorts: [],
+          peerIngress: [{ from: [this.names.edgeApp, origin], ports: originPorts }],
+          peerEgress: [{ to: [origin], ports: originPorts }],
+        },
+        {
+          app: this.names.edgeApp, role: 'edge', publicPorts: [p.rtmp, p.http], peerIngress: [],
+          peerEgress: [{ to: [origin], ports: originPorts }],
+        },
+      ],
+      httpBackends: [{ service: this.edgeService, port: servicePortFor(edgePorts, p.http), host: 'main' }],
+      scalable: { workload: this.edgeDeployment, app: this.names.edgeApp, description: 'the edges' },
+    }, props);
   }
 }

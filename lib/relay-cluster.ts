@@ -7,6 +7,8 @@ import { resolveCommon, resolveNames, ServerConstructProps } from './parts/commo
 import { ServerSet, serverSetUpstream } from './parts/server-set';
 import { ServerWorkload } from './parts/server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './parts/services';
+import { Operations } from './parts/ops/operations';
+import { servicePortFor } from './parts/ops/topology';
 
 /** Object names of a RelayCluster. */
 export interface RelayClusterNames {
@@ -100,6 +102,8 @@ export class RelayCluster extends Construct {
   public readonly viewerService: kplus.Service;
   /** The canary server StatefulSet, when `canary` is set. */
   public readonly serverCanaryStatefulSet?: kplus.StatefulSet;
+  /** Monitoring, autoscaling (servers), network policy and HTTPS entry objects (the operations pack props). */
+  public readonly operations: Operations;
 
   public constructor(scope: Construct, id: string, props: RelayClusterProps = {}) {
     super(scope, id);
@@ -182,6 +186,25 @@ export class RelayCluster extends Construct {
       app: this.names.relayApp,
       ports: ingestPorts,
       kind: 'public',
+    }, props);
+
+    if (props.autoscaling && this.engine.engineName !== 'companion') {
+      throw new Error(`${owner} 'autoscaling' needs the companion engine: SRS's forward destinations are fixed at synth time, so servers added by a scaler would get no streams; got the ${this.engine.engineName} engine`);
+    }
+    this.operations = new Operations(this, 'Operations', {
+      owner, name: this.name, engine: this.engine, cpuRequestMillis: common.size.cpuRequestMillis,
+      workloads: [
+        {
+          app: this.names.relayApp, role: 'relay', publicPorts: [p.rtmp], peerIngress: [],
+          peerEgress: [{ to: [this.names.serverApp], ports: [p.rtmp] }],
+        },
+        {
+          app: this.names.serverApp, role: 'origin', publicPorts: viewerPorts.map((q) => q.targetPort),
+          peerIngress: [{ from: [this.names.relayApp], ports: [p.rtmp] }], peerEgress: [],
+        },
+      ],
+      httpBackends: [{ service: this.viewerService, port: servicePortFor(viewerPorts, p.http), host: 'main' }],
+      scalable: { workload: this.serverStatefulSet, app: this.names.serverApp, description: 'the servers' },
     }, props);
   }
 }

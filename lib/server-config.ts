@@ -162,6 +162,16 @@ export interface LogConfig {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
 }
 
+/** /metrics on the API port (the operations pack's dashboard and alerts read these). */
+export interface MetricsConfig {
+  /**
+   * Most streams that get their own `app`/`stream` series (players, bytes); the rest are counted in
+   * `rtmp_server_stream_series_omitted`. Bounds what one pod adds to Prometheus. 0 turns per-stream series off.
+   * @default 50
+   */
+  readonly streamSeries: number;
+}
+
 /** The whole server configuration: the content of the ConfigMap's `rtmp-server.yaml`. */
 export interface ServerConfig {
   /** Role of this process. @default 'origin' */
@@ -192,6 +202,8 @@ export interface ServerConfig {
   readonly forward: ForwardConfig;
   /** Logging. */
   readonly log: LogConfig;
+  /** Prometheus metrics. */
+  readonly metrics: MetricsConfig;
 }
 
 /** Any part of a config, as a user or a file gives it; missing fields take the defaults. */
@@ -227,6 +239,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   },
   forward: { destinations: [] },
   log: { level: 'info' },
+  metrics: { streamSeries: 50 },
 };
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -292,6 +305,7 @@ export const SERVER_CONFIG_SCHEMA = {
     }),
     forward: section({ destinations: urlList }),
     log: section({ level: { enum: ['debug', 'info', 'warn', 'error'] } }),
+    metrics: section({ streamSeries: { type: 'integer', minimum: 0, maximum: 10000 } }),
   }),
 } as const;
 

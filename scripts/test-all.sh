@@ -5,13 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for bin in ffmpeg ffprobe chromium bwrap nginx rtmpdump openssl; do command -v "$bin" >/dev/null 2>&1 || need+=("$bin"); done
+# Each line: a command the tests run, and the Debian package that provides it. Add a line per new tool.
+tools=(
+  "ffmpeg ffmpeg" "ffprobe ffmpeg" "chromium chromium" "bwrap bubblewrap" "nginx nginx-light" "rtmpdump rtmpdump"
+  "openssl openssl" "promtool prometheus" "prometheus prometheus"
+)
+for t in "${tools[@]}"; do read -r cmd pkg <<<"$t"; command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg"); done
 if [ ${#need[@]} -gt 0 ]; then
-  echo "installing system packages for: ${need[*]}"
-  if [ "$(id -u)" != 0 ]; then echo "need root to apt-get install ffmpeg chromium bubblewrap nginx-light rtmpdump openssl" >&2; exit 1; fi
+  mapfile -t pkgs < <(printf '%s\n' "${need[@]}" fonts-dejavu-core | sort -u)
+  echo "installing system packages: ${pkgs[*]}"
+  if [ "$(id -u)" != 0 ]; then echo "need root to apt-get install ${pkgs[*]}" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends ffmpeg chromium bubblewrap nginx-light rtmpdump openssl fonts-dejavu-core >/dev/null
+  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 fi
 
 npm ci --no-audit --no-fund

@@ -13,7 +13,7 @@ import { ResolvedContainerSize, toResources } from '../parts/resources';
 import { LIVENESS_TIMING, READINESS_TIMING, serverContainerPorts } from '../parts/probes';
 import { nonRootReadOnly } from '../parts/security';
 import { DEFAULT_COMPANION_IMAGE } from './image';
-import { IServerEngine, RenderedConfig, ServerContainerParts, ServerPorts, ServerWiring, Upstream } from './engine';
+import { IServerEngine, RenderedConfig, ServerContainerParts, ServerMetrics, ServerPorts, ServerWiring, Upstream } from './engine';
 
 /** Options of the companion server engine (the image built from images/rtmp-server). */
 export interface CompanionEngineOptions {
@@ -53,6 +53,7 @@ export class CompanionEngine implements IServerEngine {
   public readonly hlsDir: string;
   public readonly terminationGracePeriodSeconds: number;
   public readonly podAnnotations: Readonly<Record<string, string>>;
+  public readonly metrics: ServerMetrics;
   /** The config every role starts from (defaults + overrides, no wiring). */
   private readonly base: ServerConfig;
 
@@ -75,6 +76,7 @@ export class CompanionEngine implements IServerEngine {
     const { readinessGraceSeconds, drainSeconds } = this.base.lifecycle;
     // preStop waits the readiness grace, then SIGTERM starts the drain; the margin covers process exit.
     this.terminationGracePeriodSeconds = Math.ceil(readinessGraceSeconds + drainSeconds) + TERMINATION_MARGIN_SECONDS;
+    this.metrics = { portName: 'api', port: this.ports.api, path: '/metrics', playersMetric: 'rtmp_server_players' };
     this.podAnnotations = {
       'prometheus.io/scrape': 'true',
       'prometheus.io/port': String(this.ports.api),

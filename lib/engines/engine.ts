@@ -71,6 +71,8 @@ export interface ServerContainerParts {
  * owns what is inside the server container: its config format, command, probes, lifecycle and security.
  */
 export interface IServerEngine {
+  /** Hooks and forwarding every config of this engine carries (`hooks`/`forward` props). @default none */
+  readonly integration?: import('./integration').PlatformIntegration;
   /** Short engine name, used in docs and errors. */
   readonly engineName: string;
   /** Container name of the server. */
@@ -81,6 +83,11 @@ export interface IServerEngine {
   readonly hlsDir: string;
   /** Seconds a pod gets between the start of termination and SIGKILL (preStop + drain + margin). */
   readonly terminationGracePeriodSeconds: number;
+  /**
+   * Where Prometheus scrapes the server (a named container port and path) and the gauge autoscaling reads as
+   * "players". @default - no metrics (SRS without its exporter)
+   */
+  readonly metrics?: ServerMetrics;
   /** Pod-template annotations the engine wants (e.g. Prometheus scraping). */
   readonly podAnnotations: Readonly<Record<string, string>>;
   /** Renders the server's config for a role. Throws when the result is not a usable config. */
@@ -89,4 +96,16 @@ export interface IServerEngine {
   serverContainer(parts: ServerContainerParts): kplus.ContainerProps;
   /** An init container that copies the engine's web files (player page) into `seed`, mounted at a path of its choice. */
   seedContainer(seed: kplus.Volume, size: ResolvedContainerSize): kplus.ContainerProps;
+}
+
+/** How Prometheus scrapes an engine's server. */
+export interface ServerMetrics {
+  /** Name of the container port. */
+  readonly portName: string;
+  /** Container port number. */
+  readonly port: number;
+  /** HTTP path. */
+  readonly path: string;
+  /** Per-pod gauge of viewers that autoscaling divides over the pods. */
+  readonly playersMetric: string;
 }

@@ -70,7 +70,28 @@ export function integrationFor(wiring: ServerWiring, integration: PlatformIntegr
  */
 export function withIntegration(engine: IServerEngine, integration: PlatformIntegration | undefined): IServerEngine {
   if (!integration) return engine;
-  const wrapped = Object.create(engine) as IServerEngine & { renderConfig: IServerEngine['renderConfig'] };
+  const wrapped = Object.create(engine) as IServerEngine & { renderConfig: IServerEngine['renderConfig']; integration?: PlatformIntegration };
   wrapped.renderConfig = (wiring) => engine.renderConfig({ ...wiring, integration: integrationFor(wiring, integration) });
+  wrapped.integration = integration;
   return wrapped;
+}
+
+/**
+ * TCP ports the servers connect to for hooks and forwarding (any address: backends and restream targets live
+ * outside the construct), so the NetworkPolicies let them out. URLs that name no port use the scheme's default
+ * (http 80, https 443, rtmp 1935, rtmps 443). Destinations an on_publish answer returns at run time cannot be
+ * known here: `networkPolicy.extraEgressPorts` covers them.
+ */
+export function integrationEgressPorts(integration: PlatformIntegration | undefined): number[] {
+  if (!integration) return [];
+  const defaults: Record<string, number> = { 'http:': 80, 'https:': 443, 'rtmp:': 1935, 'rtmps:': 443 };
+  const urls = [...HOOK_EVENTS.flatMap((e) => integration.hooks[e] as readonly string[]), ...integration.forward.destinations];
+  const ports = new Set<number>();
+  for (const raw of urls) {
+    let u: URL;
+    try { u = new URL(raw.replace(/\[(app|stream|param)\]/g, 'x')); } catch { continue; } // checked at resolve time
+    const port = u.port ? Number(u.port) : defaults[u.protocol];
+    if (port) ports.add(port);
+  }
+  return [...ports].sort((a, b) => a - b);
 }

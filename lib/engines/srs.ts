@@ -3,7 +3,7 @@ import { checkInteger } from '../parts/checks';
 import { ResolvedContainerSize, toResources } from '../parts/resources';
 import { LIVENESS_TIMING, READINESS_TIMING, serverContainerPorts } from '../parts/probes';
 import { nonRootReadOnly } from '../parts/security';
-import { IServerEngine, RenderedConfig, ServerContainerParts, ServerPorts, ServerWiring } from './engine';
+import { IServerEngine, RenderedConfig, ServerContainerParts, ServerMetrics, ServerPorts, ServerWiring } from './engine';
 import { block, leaf, renderSrsConf, SrsDirective } from './srs-conf';
 import { srsForwardDestinations, srsIntegration } from './srs-integration';
 
@@ -22,7 +22,16 @@ export interface SrsEngineOptions {
   readonly maxConnections?: number;
   /** Seconds the preStop hook sleeps so endpoints drop the pod before SRS gets SIGTERM. @default 5 */
   readonly preStopSeconds?: number;
+  /**
+   * Turn on SRS's Prometheus exporter (`SRS_EXPORTER_ENABLED=on`, port 9972, SRS >= 5): the `monitoring` prop
+   * scrapes it. Its metrics differ from the companion server's (see README "Operate it").
+   * @default false
+   */
+  readonly exporter?: boolean;
 }
+
+/** SRS's exporter port (its default `exporter.listen`). */
+export const SRS_EXPORTER_PORT = 9972;
 
 const OWNER = 'SrsEngine';
 /** SRS's working directory in the image; the guide's paths are relative to it. */
@@ -46,6 +55,8 @@ export class SrsEngine implements IServerEngine {
   public readonly hlsDir = `${SRS_HOME}/objs/nginx/html`;
   public readonly terminationGracePeriodSeconds: number;
   public readonly podAnnotations: Readonly<Record<string, string>> = {};
+  public readonly exporter: boolean;
+  public readonly metrics?: ServerMetrics;
 
   public constructor(options: SrsEngineOptions = {}) {
     const tag = options.tag ?? '5';
@@ -55,6 +66,10 @@ export class SrsEngine implements IServerEngine {
     this.image = `${repository}:${tag}`;
     this.maxConnections = checkInteger(OWNER, 'maxConnections', options.maxConnections ?? 1000, 1);
     this.preStopSeconds = checkInteger(OWNER, 'preStopSeconds', options.preStopSeconds ?? 5, 0);
+    this.exporter = options.exporter ?? false;
+    if (typeof this.exporter !== 'boolean') throw new Error(`${OWNER} 'exporter' must be true or false, got ${JSON.stringify(options.exporter)}`);
+    // srs_clients counts every connection (publishers too): the nearest SRS has to a players gauge.
+    if (this.exporter) this.metrics = { portName: 'exporter', port: SRS_EXPORTER_PORT, path: '/metrics', playersMetric: 'srs_clients' };
     this.terminationGracePeriodSeconds =
       this.preStopSeconds + Math.ceil((GRACE_START_MS + GRACE_FINAL_MS) / 1000) + TERMINATION_MARGIN_SECONDS;
   }
@@ -115,14 +130,21 @@ export class SrsEngine implements IServerEngine {
   }
 
   public serverContainer(parts: ServerContainerParts): kplus.ContainerProps {
+    const exporterPort: kplus.ContainerPort[] = this.exporter ? [{ name: 'exporter', number: SRS_EXPORTER_PORT }] : [];
     return {
+      ...(this.exporter ? {
+        envVariables: {
+          SRS_EXPORTER_ENABLED: kplus.EnvValue.fromValue('on'),
+          SRS_EXPORTER_LISTEN: kplus.EnvValue.fromValue(String(SRS_EXPORTER_PORT)),
+        },
+      } : {}),
       name: this.containerName,
       image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       workingDir: SRS_HOME,
       // The ConfigMap replaces conf/, so the image's default `-c conf/docker.conf` would not exist.
       command: ['./objs/srs', '-c', 'conf/srs.conf'],
-      ports: serverContainerPorts(this.ports),
+      ports: [...serverContainerPorts(this.ports), ...exporterPort],
       volumeMounts: [
         { path: `${SRS_HOME}/conf`, volume: parts.config, readOnly: true },
         { path: this.hlsDir, volume: parts.hls, readOnly: false },

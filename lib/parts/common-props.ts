@@ -5,10 +5,11 @@ import { checkDistinctPorts, checkName } from './checks';
 import { DEFAULT_NGINX_IMAGE, NGINX_PORT } from './nginx';
 import { ContainerSize, NGINX_SIZE, ResolvedContainerSize, resolveSize, SEED_SIZE, SERVER_SIZE } from './resources';
 import { LoadBalancerProps } from './services';
+import { OperationsProps } from './ops/operations';
 import { NginxSidecarOptions } from './server-workload';
 
 /** Props every construct takes. */
-export interface ServerConstructProps extends LoadBalancerProps {
+export interface ServerConstructProps extends LoadBalancerProps, OperationsProps {
   /**
    * Prefix of every object name (each construct documents the names it derives; `names` overrides any of them).
    * With `'srs'` the constructs reproduce the SRS K8s guide's names.

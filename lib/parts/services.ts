@@ -2,6 +2,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkDistinctPorts, checkPort } from './checks';
+import type { LoadBalancerPreset } from './ops/load-balancer-preset';
 
 /** Which nodes a LoadBalancer's traffic may be routed through. */
 export enum ExternalTrafficPolicy {
@@ -63,6 +64,13 @@ export interface LoadBalancerProps {
   readonly loadBalancerSourceRanges?: string[];
   /** Put every public Service on one load balancer and IP. @default - one load balancer per public Service */
   readonly sharedLoadBalancer?: SharedLoadBalancer;
+  /**
+   * Cloud preset for the public Services (`LoadBalancerPreset.aws()`, `.gke()`, `.aks()`, `.alibaba()`, `.tencent()`):
+   * its annotations and the `externalTrafficPolicy` that keeps the client IP. `serviceAnnotations` and
+   * `externalTrafficPolicy` win over it.
+   * @default - no preset (the cluster's default load balancer)
+   */
+  readonly loadBalancer?: LoadBalancerPreset;
 }
 
 /** One port of a Service. */
@@ -105,7 +113,10 @@ function portName(service: string, p: PortSpec): string {
 /** Creates a Service that selects pods by their `app` label, with the construct's load balancer settings if public. */
 export function createService(scope: Construct, id: string, spec: ServiceSpec, lb: LoadBalancerProps = {}): kplus.Service {
   const isPublic = spec.kind === 'public';
-  const annotations = isPublic ? { ...(lb.serviceAnnotations ?? {}), ...(lb.sharedLoadBalancer?.annotations ?? {}) } : {};
+  const annotations = isPublic
+    ? { ...(lb.loadBalancer?.annotations ?? {}), ...(lb.serviceAnnotations ?? {}), ...(lb.sharedLoadBalancer?.annotations ?? {}) }
+    : {};
+  const trafficPolicy = lb.externalTrafficPolicy ?? lb.loadBalancer?.externalTrafficPolicy;
   const svc = new kplus.Service(scope, id, {
     metadata: { name: spec.name, labels: { app: spec.app }, annotations },
     type: isPublic ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
@@ -117,7 +128,7 @@ export function createService(scope: Construct, id: string, spec: ServiceSpec, l
   svc.selectLabel('app', spec.app);
   const api = ApiObject.of(svc);
   if (isPublic && lb.loadBalancerClass) api.addJsonPatch(JsonPatch.add('/spec/loadBalancerClass', lb.loadBalancerClass));
-  if (isPublic && lb.externalTrafficPolicy) api.addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', lb.externalTrafficPolicy));
+  if (isPublic && trafficPolicy) api.addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', trafficPolicy));
   return svc;
 }
 

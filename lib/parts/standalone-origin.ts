@@ -6,6 +6,8 @@ import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructP
 import { NGINX_PORT } from './nginx';
 import { ServerWorkload } from './server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './services';
+import { Operations } from './ops/operations';
+import { servicePortFor } from './ops/topology';
 
 /** Object names of a one-origin topology (each concrete construct documents its defaults). */
 export interface StandaloneOriginNames {
@@ -64,6 +66,8 @@ export abstract class StandaloneOrigin extends Construct {
   public readonly configMap: kplus.ConfigMap;
   /** The public Service. */
   public readonly service: kplus.Service;
+  /** Monitoring, network policy and HTTPS entry objects (the operations pack props). */
+  public readonly operations: Operations;
 
   protected constructor(
     scope: Construct,
@@ -102,5 +106,10 @@ export abstract class StandaloneOrigin extends Construct {
     this.deployment = this.origin.workload as kplus.Deployment;
     this.configMap = this.origin.configMap;
     this.service = createService(this, 'Service', { name: this.names.service, app: this.names.app, ports, kind: 'public' }, props);
+    this.operations = new Operations(this, 'Operations', {
+      owner, name: this.name, engine: this.engine, cpuRequestMillis: common.size.cpuRequestMillis,
+      workloads: [{ app: this.names.app, role: 'origin', publicPorts: ports.map((q) => q.targetPort), peerIngress: [], peerEgress: [] }],
+      httpBackends: [{ service: this.service, port: servicePortFor(ports, p.http), host: 'main' }],
+    }, props);
   }
 }

@@ -5,6 +5,7 @@ import type { MediaApp } from '../app';
 import type { Logger } from '../log';
 import { ConfigError } from './errors';
 import { CONFIG_FIELDS } from './fields';
+import { opsCounters } from '../http/ops-counters';
 
 /** Fields the shell itself cannot change while running. */
 const SHELL_RESTART_FIELDS = ['api.port'];
@@ -33,6 +34,7 @@ export function reloadConfig(
     next = load();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    opsCounters.configReloadsRejected++;
     log.error({ event: 'config-reload-rejected', problems: e.problems }, 'new config is invalid; keeping the running one');
     return null;
   }
@@ -42,10 +44,12 @@ export function reloadConfig(
   try {
     fromApp = app.reload(next);
   } catch (e) {
+    opsCounters.configReloadsRejected++;
     log.error({ event: 'config-reload-failed', changed, err: e }, 'applying the new config failed; keeping the running one');
     return null;
   }
   const needRestart = [...new Set([...fromApp, ...SHELL_RESTART_FIELDS.filter((f) => changed.includes(f))])];
+  opsCounters.configReloadsApplied++;
   log.level = next.log.level;
   log.info({ event: 'config-reloaded', changed, needRestart }, needRestart.length
     ? `config reloaded; restart needed for ${needRestart.join(', ')}`

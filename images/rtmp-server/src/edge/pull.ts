@@ -12,6 +12,7 @@ import { RtmpClient } from '../protocol/rtmp/client';
 import type { OriginChooser } from '../cluster/origin-chooser';
 import { watchHolder } from '../cluster/holder-watch';
 import { Origin, OriginRing, parseOrigin } from './origins';
+import { opsCounters } from '../http/ops-counters';
 
 export interface EdgeTiming {
   idleSeconds: number;
@@ -109,6 +110,7 @@ export class EdgePull {
     this.client = null;
     if (this.stream) { this.deps.hub.unpublish(this.stream, this.id); this.stream = null; }
     if (this.stopped) return;
+    opsCounters.upstreamPullFailures++;
     this.failuresInRound++;
     const wholeRound = this.failuresInRound >= this.deps.origins.size;
     const delayMs = wholeRound ? this.deps.timing().retrySeconds * 1000 : 0;

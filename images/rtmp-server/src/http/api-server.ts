@@ -54,7 +54,8 @@ const notFound = (code = 404): Reply => json(404, srsReply(code));
 export function createApiHandler(deps: ApiDeps): http.RequestListener {
   const { hub, lifecycle, log } = deps;
   const summaries = new Summaries(hub);
-  const metrics = createMetrics({ hub, hlsStats: deps.hlsStats ?? null, mode: () => deps.config().mode, ready: () => lifecycle.isReady(), hooks: deps.hooks });
+  const metrics = createMetrics({ hub, hlsStats: deps.hlsStats ?? null, mode: () => deps.config().mode, ready: () => lifecycle.isReady(),
+    hooks: deps.hooks, streamSeries: () => deps.config().metrics.streamSeries });
 
   // Routes by path shape: `*` matches one segment (an id).
   const routes: [string, string, Handler][] = [

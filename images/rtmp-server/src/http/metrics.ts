@@ -5,6 +5,8 @@ import type { Hooks } from '../hooks/hooks';
 import type { HlsStats } from '../hls/writer';
 import type { HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
+import { registerStreamMetrics } from './metrics-streams';
+import { opsCounters } from './ops-counters';
 
 export interface MetricsDeps {
   readonly hub: HubView;
@@ -14,11 +16,13 @@ export interface MetricsDeps {
   readonly ready: () => boolean;
   /** HTTP callbacks, counted as they complete (absent in tests that have none). */
   readonly hooks?: Hooks;
+  /** Cap on the per-stream series (metrics.streamSeries). @default - no per-stream series */
+  readonly streamSeries?: () => number;
 }
 
 const PREFIX = 'rtmp_server_';
 
-export function createMetrics({ hub: live, hlsStats, mode, ready, hooks }: MetricsDeps): Registry {
+export function createMetrics({ hub: live, hlsStats, mode, ready, hooks, streamSeries }: MetricsDeps): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const hub = scrapeSnapshot(live);
@@ -78,6 +82,11 @@ export function createMetrics({ hub: live, hlsStats, mode, ready, hooks }: Metri
     follow('hls_skipped_payloads_total', 'Media payloads the HLS muxer skipped (malformed or unsupported codec).', () => hls.skippedPayloads);
   }
   if (hooks) hookMetrics(register, hooks);
+  // Operations pack (issue 11): reload and pull-failure counters, per-stream series under a cap, publish stalls.
+  follow('config_reloads_total', 'Config changes applied by a reload.', () => opsCounters.configReloadsApplied);
+  follow('config_reloads_rejected_total', 'Config changes refused (invalid) or failed to apply; the running config stayed.', () => opsCounters.configReloadsRejected);
+  follow('upstream_pull_failures_total', 'Edge pulls that could not reach their origin or lost it (each attempt counts).', () => opsCounters.upstreamPullFailures);
+  registerStreamMetrics(register, { streams: () => hub.streams(), cap: streamSeries ?? (() => 0) });
   return register;
 }
 
