@@ -13,6 +13,7 @@ import { freePort } from '../helpers/ports';
 import { isPublishing, LoopPublisher, publishLoop, waitUntil } from './cluster-support';
 import { HookBackend, hooksYaml } from './hooks-backend';
 import { RawRtmp } from '../helpers/rtmp-raw';
+import { ConfigMapDir } from './config-configmap';
 
 let backend: HookBackend;
 let server: RunningServer;
@@ -221,4 +222,29 @@ describe('the connect gate', () => {
       await denying.stop();
     }
   });
+});
+
+test('hooks reload with the ConfigMap: the next publish asks the new URL; a bad URL is refused and the old one stays', async () => {
+  const cm = new ConfigMapDir(`${hooksYaml(backend, { onPublish: '/key' })}hls:\n  enabled: false\n`);
+  const s = await startServer({ args: ['--config', cm.file] });
+  try {
+    const first = await publishLoop(s.rtmpUrl('live', 'rl1?key=good'), 20);
+    running.push(first);
+    await waitUntil('rl1 publishing', () => isPublishing(s, 'rl1'), 20000);
+    await first.stop();
+
+    cm.update(`${hooksYaml(backend, { onPublish: '/error' })}hls:\n  enabled: false\n`);
+    const [reloaded] = await waitForEvent(s, 'config-reloaded');
+    expect(reloaded.changed).toEqual(['hooks.onPublish']);
+    await refused(s.rtmpUrl('live', 'rl2?key=good'));
+    expect((await waitForEvent(s, 'reject', { stream: 'rl2' }))[0].reason).toBe('on_publish denied: HTTP 500');
+
+    cm.update('hooks:\n  onPublish: ["ftp://backend/x"]\nhls:\n  enabled: false\n');
+    const [rejected] = await waitForEvent(s, 'config-reload-rejected');
+    expect(rejected.problems[0]).toMatch(/^hooks\.onPublish\[0\] must use http:\/\/ or https:\/\//);
+    await refused(s.rtmpUrl('live', 'rl3?key=good'));
+    expect((await waitForEvent(s, 'reject', { stream: 'rl3' }))[0].reason).toBe('on_publish denied: HTTP 500');
+  } finally {
+    await s.stop();
+  }
 });
