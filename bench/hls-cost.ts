@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pino from 'pino';
-import { createHlsSinkFactory, HlsSinkFactory } from '../images/rtmp-server/src/hub/hls-output';
+import { createHlsSinkFactory, HlsSinkFactory } from '../images/rtmp-server/src/hls/output';
 import { FlvTsMuxer, TsBuffer } from '../images/rtmp-server/src/protocol/mpegts';
 import { FlvTag, readFlvTags } from '../test/helpers/flv-file';
 

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { serveHlsFile } from '../../images/rtmp-server/src/http/hls-files';
+import { serveHlsFile } from '../../images/rtmp-server/src/hls/files';
 
 /** Open descriptors of this process that point at `file` (Linux /proc). */
 function openFds(file: string): number {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { createHlsSinkFactory } from '../../images/rtmp-server/src/hub/hls-output';
+import { createHlsSinkFactory } from '../../images/rtmp-server/src/hls/output';
 import { PID_AUDIO, PID_PAT, PID_PMT, PID_VIDEO } from '../../images/rtmp-server/src/protocol/mpegts';
 import { readFlvTags } from '../helpers/flv-file';
 import { feed, hlsConfig, parsePlaylist, quietLog } from '../helpers/hls';

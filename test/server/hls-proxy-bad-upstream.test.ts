@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import pino from 'pino';
 import type { StreamHolder, StreamLocator } from '../../images/rtmp-server/src/cluster/stream-locator';
-import { createHlsProxy } from '../../images/rtmp-server/src/http/hls-proxy';
+import { createHlsProxy } from '../../images/rtmp-server/src/hls/proxy';
 
 const listen = (s: net.Server) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
 

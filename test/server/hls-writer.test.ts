@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHlsSinkFactory, HlsSinkFactory } from '../../images/rtmp-server/src/hub/hls-output';
+import { createHlsSinkFactory, HlsSinkFactory } from '../../images/rtmp-server/src/hls/output';
 import { FlvTag, readFlvTags } from '../helpers/flv-file';
 import { feed, hlsConfig, listFiles, parsePlaylist, quietLog, waitFor } from '../helpers/hls';
 import { countFrames, makeFlv, probe } from '../helpers/media';

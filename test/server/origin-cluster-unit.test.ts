@@ -10,7 +10,7 @@ import { originOrder } from '../../images/rtmp-server/src/cluster/placement';
 import { StreamLocator } from '../../images/rtmp-server/src/cluster/stream-locator';
 import { AddressSet } from '../../images/rtmp-server/src/discovery/address-set';
 import type { HubView, StreamSnapshot } from '../../images/rtmp-server/src/hub/types';
-import { hlsTarget } from '../../images/rtmp-server/src/http/hls-proxy';
+import { hlsTarget } from '../../images/rtmp-server/src/hls/proxy';
 
 const log = pino({ level: 'silent' });
 const ORIGINS = ['10.0.0.1:1935', '10.0.0.2:1935', '10.0.0.3:1935'];

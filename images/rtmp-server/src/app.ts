@@ -1,7 +1,7 @@
 import type { ServerConfig } from '../../../lib/server-config';
 import { Edge } from './edge/edge';
-import { createHlsSinkFactory, HlsSinkFactory } from './hub/hls-output';
-import type { HlsStats } from './hub/hls-writer';
+import { createHlsSinkFactory, HlsSinkFactory } from './hls/output';
+import type { HlsStats } from './hls/writer';
 import { Hub } from './hub/hub';
 import type { HubView } from './hub/types';
 import { MediaHttpServer } from './http/media-server';

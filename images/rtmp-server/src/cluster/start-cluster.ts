@@ -4,7 +4,7 @@
  */
 import type { ServerConfig } from '../../../../lib/server-config';
 import { defaultResolver, Resolver } from '../discovery/resolver';
-import { createHlsProxy, HlsProxy } from '../http/hls-proxy';
+import { createHlsProxy, HlsProxy } from '../hls/proxy';
 import type { Logger } from '../log';
 import { createOriginChooser, OriginChooser, startPeers } from './origin-chooser';
 import type { StreamLocator } from './stream-locator';

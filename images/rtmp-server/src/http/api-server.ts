@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from '../../../../lib/server-config';
 import type { HubView } from '../hub/types';
-import type { HlsStats } from '../hub/hls-writer';
+import type { HlsStats } from '../hls/writer';
 import type { Logger } from '../log';
 import { VERSION } from '../log';
 import { listenOn } from '../session/listen';

@@ -7,8 +7,8 @@ import type { Socket } from 'node:net';
 import type { SessionContext } from '../session/context';
 import { listenOn } from '../session/listen';
 import { serveFlv } from './flv-play';
-import { serveHlsFile } from './hls-files';
-import type { HlsProxy } from './hls-proxy';
+import { serveHlsFile } from '../hls/files';
+import type { HlsProxy } from '../hls/proxy';
 import { servePlayerPage } from './player-page';
 
 export interface MediaHttpSettings {
@@ -25,7 +25,7 @@ export class MediaHttpServer {
   constructor(
     private readonly ctx: SessionContext,
     private readonly settings: () => MediaHttpSettings,
-    /** Origin cluster: HLS this server does not have is proxied to the origin holding it (src/http/hls-proxy). */
+    /** Origin cluster: HLS this server does not have is proxied to the origin holding it (src/hls/proxy). */
     private readonly hlsProxy?: HlsProxy,
   ) {
     this.server = http.createServer((req, res) => this.route(req, res));

@@ -2,7 +2,7 @@
 // so nothing on the media path touches a metric; counters follow the hub's running totals.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Hooks } from '../hooks/hooks';
-import type { HlsStats } from '../hub/hls-writer';
+import type { HlsStats } from '../hls/writer';
 import type { HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
 

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { isInside } from '../hub/hls-paths';
+import { isInside } from '../hls/paths';
 
 /** Next to the server bundle: dist/player/ in dev and tests, /app/player/ in the image. */
 const PLAYER_DIR = path.join(__dirname, 'player');

@@ -11,10 +11,10 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log';
 import { FlvTsMuxer, TsBuffer, TsFrame } from '../protocol/mpegts';
-import { HLS_DIR_MARKER, HlsPaths } from './hls-paths';
-import { PlaylistSegment, renderPlaylist } from './hls-playlist';
-import { SerialQueue } from './hls-queue';
-import type { MediaMessage } from './types';
+import { HLS_DIR_MARKER, HlsPaths } from './paths';
+import { PlaylistSegment, renderPlaylist } from './playlist';
+import { SerialQueue } from './queue';
+import type { MediaMessage } from '../hub/types';
 
 /** The timing settings a writer reads at each decision (mutable: a config reload applies at the next segment). */
 export interface HlsTiming {

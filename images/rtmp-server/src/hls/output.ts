@@ -11,9 +11,9 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { HlsConfig } from '../../../../lib/server-config';
 import type { Logger } from '../log';
-import { HLS_DIR_MARKER, hlsPaths } from './hls-paths';
-import { emptyHlsStats, HlsStats, HlsTiming, HlsWriter, WrittenSegment } from './hls-writer';
-import type { MediaSink } from './types';
+import { HLS_DIR_MARKER, hlsPaths } from './paths';
+import { emptyHlsStats, HlsStats, HlsTiming, HlsWriter, WrittenSegment } from './writer';
+import type { MediaSink } from '../hub/types';
 
 export interface HlsSinkFactory {
   (app: string, stream: string): MediaSink | null;

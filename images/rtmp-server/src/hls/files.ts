@@ -9,7 +9,7 @@
 import { promises as fsp } from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import { isInside } from '../hub/hls-paths';
+import { isInside } from './paths';
 import { isValidName } from '../hub/stream-names';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';

@@ -3,7 +3,7 @@
  * Names are validated upstream too; this is the last line before the file system, so it re-checks.
  */
 import * as path from 'node:path';
-import { isValidName } from './stream-names';
+import { isValidName } from '../hub/stream-names';
 
 /**
  * Marks an app directory as created by this server: the startup sweep only deletes in marked directories, so
