@@ -172,6 +172,27 @@ describe('a backend that does not answer, answers garbage, or is down', () => {
     expect(rss).toBeLessThan(200 * 1024);
   });
 
+  test('notifications to a backend that hangs never delay media: players and HLS keep full pace', async () => {
+    const s = await startServer({
+      configYaml: `${hooksYaml(backend, { onHls: '/slow', onStop: '/slow', onUnpublish: '/slow' }, { timeoutMs: 2000, retries: 1 })}` +
+        'hls:\n  fragmentSeconds: 1\n  windowSeconds: 4\n',
+    });
+    try {
+      const pub = await publishLoop(s.rtmpUrl('live', 'h1'), 30);
+      running.push(pub);
+      await waitUntil('h1 publishing', () => isPublishing(s, 'h1'), 20000);
+      // Each on_hls waits 2 s per attempt on the silent backend, while segments come every second.
+      await waitUntil('segments written', async () => (await metric(s, /^rtmp_server_hls_segments_written_total /)) >= 3, 20000);
+      const segmentsBefore = await metric(s, /^rtmp_server_hls_segments_written_total /);
+      expect(await countFrames(s.rtmpUrl('live', 'h1'), 4)).toBeGreaterThan(85); // 4 s at 25 fps, less start-up
+      expect(await metric(s, /^rtmp_server_hls_segments_written_total /)).toBeGreaterThanOrEqual(segmentsBefore + 3);
+      expect(backend.callsTo('/slow', { action: 'on_hls', stream: 'h1' }).length).toBeGreaterThanOrEqual(3);
+      await pub.stop();
+    } finally {
+      await s.stop('SIGKILL');
+    }
+  });
+
   test('notifications to a backend that is down are retried, then dropped and counted', async () => {
     const down = `http://127.0.0.1:${await freePort()}/down`;
     const s = await startServer({ configYaml: `hooks:\n  onUnpublish: ["${down}"]\n  retries: 2\n  backoffMs: 50\nhls:\n  enabled: false\n` });
