@@ -4,7 +4,8 @@
  * `http_hooks` / `forward` blocks. Which servers of a topology get which part is decided here, per wiring:
  * - a server behind a relay (RelayCluster's servers) gets only the player-side hooks (onPlay, onStop, onHls, onDvr):
  *   its publishes are the relay's pushes, already admitted (and forwarded) by the relay;
- * - every other server gets everything (an edge admits its players and leaves its publishes to the origin).
+ * - an edge gets every hook (it admits its players and leaves its publishes to the origin) and no forwarding;
+ * - every other server gets everything.
  */
 import {
   checkIntegrationUrls, DEFAULT_SERVER_CONFIG, ForwardConfig, HOOK_EVENTS, HooksConfig, resolveServerConfig,
@@ -58,6 +59,8 @@ export function resolveIntegration(owner: string, hooks?: HooksProps, forward?: 
 
 /** What one server of the topology gets (see the file comment). */
 export function integrationFor(wiring: ServerWiring, integration: PlatformIntegration): PlatformIntegration {
+  // An edge's publishes are forwarded by the origin: its config needs no destinations (nor their stream keys).
+  if (wiring.role === 'edge') return { hooks: integration.hooks, forward: DEFAULT_SERVER_CONFIG.forward };
   if (!wiring.behindRelay) return integration;
   const hooks = { ...integration.hooks } as Record<string, unknown>;
   for (const event of HOOK_EVENTS) if (!PLAYER_SIDE_EVENTS.includes(event)) hooks[event] = [];

@@ -57,6 +57,9 @@ describe('companion engine', () => {
     expect(configs.map((c) => c.mode).sort()).toEqual(['edge', 'origin']);
     for (const c of configs) expect(c.hooks.onPlay).toEqual(HOOKS.onPlay);
     for (const c of configs) expect(c.hooks.onPublish).toEqual(HOOKS.onPublish);
+    // Forwarding happens where publishes land: the origin; edges carry no destinations (nor their keys).
+    expect(configs.find((c) => c.mode === 'origin').forward).toEqual(FORWARD);
+    expect(configs.find((c) => c.mode === 'edge').forward.destinations).toEqual([]);
   });
 
   test('RelayCluster: the relay admits and forwards publishes; the servers behind it keep only player-side hooks', () => {
@@ -92,6 +95,7 @@ describe('SRS engine', () => {
     ]);
     expect(vhostOf(origin).find((d) => d.name === 'forward')!.block).toContainEqual({ name: 'destination', args: ['backup.platform:1935'] });
     expect(vhostOf(edge).find((d) => d.name === 'http_hooks')).toBeDefined();
+    expect(vhostOf(edge).find((d) => d.name === 'forward')).toBeUndefined();
   });
 
   test("the chart with hooks still contains the guide's srs.conf directives, and differs from the guide's chart only there", () => {

@@ -3,7 +3,8 @@
  *  - server B over RTMP, with the publisher's query passed through `[param]`;
  *  - server B over RTMPS, through a TLS terminator in front of B whose certificate the test makes with openssl
  *    (A trusts it through NODE_EXTRA_CA_CERTS), under another stream name;
- *  - a port that refuses connections (retried with backoff, never disturbing A's players);
+ *  - a port that refuses connections and one that accepts and never answers (retried with backoff, never
+ *    disturbing A's players);
  *  - and the URL its onPublish hook answered (SRS dynamic forward: `{"code":0,"data":{"urls":[...]}}`).
  * Players on B get media from each forward; A lists the forwards as `forward` clients.
  */
@@ -26,6 +27,8 @@ let b: RunningServer;
 let terminator: tls.Server;
 let pub: LoopPublisher;
 let refusingPort: number;
+let hole: net.Server;
+let holePort: number;
 
 /** A self-signed certificate for `localhost`, made with openssl. */
 function makeCert(dir: string): { cert: string; key: string } {
@@ -51,11 +54,16 @@ beforeAll(async () => {
   await new Promise<void>((r) => terminator.listen(0, '127.0.0.1', () => r()));
   const tlsPort = (terminator.address() as net.AddressInfo).port;
   refusingPort = await freePort();
+  // A destination that accepts TCP and never answers (a stalled platform ingest).
+  hole = net.createServer(() => { /* accept and stay silent */ });
+  await new Promise<void>((r) => hole.listen(0, '127.0.0.1', () => r()));
+  holePort = (hole.address() as net.AddressInfo).port;
   backend.forwardUrls = [`rtmp://127.0.0.1:${b.rtmpPort}/live/from-hook`];
   const destinations = [
     `rtmp://127.0.0.1:${b.rtmpPort}/[app]/[stream]?[param]`,
     `rtmps://localhost:${tlsPort}/[app]/tls-[stream]`,
     `rtmp://127.0.0.1:${refusingPort}/[app]/[stream]`,
+    `rtmp://127.0.0.1:${holePort}/[app]/[stream]`,
   ];
   a = await startServer({
     configYaml: `${hooksYaml(backend, { onPublish: '/forward' })}forward:\n  destinations: ${JSON.stringify(destinations)}\nhls:\n  enabled: false\n`,
@@ -68,6 +76,7 @@ afterAll(async () => {
   await pub?.stop();
   for (const s of [a, b]) await s?.stop('SIGKILL');
   terminator?.close();
+  hole?.close();
   await backend?.stop();
 });
 
@@ -88,9 +97,11 @@ test('the onPublish answer adds a destination for this stream (dynamic forward)'
   expect(await countFrames(b.rtmpUrl('live', 'from-hook'), 1)).toBeGreaterThan(5);
 });
 
-test('a destination that refuses connections is retried and never disturbs A or the other forwards', async () => {
+test('destinations that refuse or never answer are retried and never disturb A or the other forwards', async () => {
   await waitUntil('two failed attempts', () =>
     events(a, 'forward-failed').filter((e) => e.target === `rtmp://127.0.0.1:${refusingPort}/live/…`).length >= 2, 20000);
+  await waitUntil('the silent one timed out', () =>
+    events(a, 'forward-failed').some((e) => e.target === `rtmp://127.0.0.1:${holePort}/live/…`), 20000);
   expect(pub.running()).toBe(true);
   // 3 s of A's own players at full rate (25 fps), while the refused destination keeps being retried.
   expect(await countFrames(a.rtmpUrl('live', 'f1'), 3)).toBeGreaterThan(60);

@@ -13,6 +13,7 @@ import { freePort } from '../helpers/ports';
 import { isPublishing, LoopPublisher, publishLoop, waitUntil } from './cluster-support';
 import { HookBackend, hooksYaml } from './hooks-backend';
 import { RawRtmp } from '../helpers/rtmp-raw';
+import { ConfigMapDir } from './config-configmap';
 
 let backend: HookBackend;
 let server: RunningServer;
@@ -171,6 +172,27 @@ describe('a backend that does not answer, answers garbage, or is down', () => {
     expect(rss).toBeLessThan(200 * 1024);
   });
 
+  test('notifications to a backend that hangs never delay media: players and HLS keep full pace', async () => {
+    const s = await startServer({
+      configYaml: `${hooksYaml(backend, { onHls: '/slow', onStop: '/slow', onUnpublish: '/slow' }, { timeoutMs: 2000, retries: 1 })}` +
+        'hls:\n  fragmentSeconds: 1\n  windowSeconds: 4\n',
+    });
+    try {
+      const pub = await publishLoop(s.rtmpUrl('live', 'h1'), 30);
+      running.push(pub);
+      await waitUntil('h1 publishing', () => isPublishing(s, 'h1'), 20000);
+      // Each on_hls waits 2 s per attempt on the silent backend, while segments come every second.
+      await waitUntil('segments written', async () => (await metric(s, /^rtmp_server_hls_segments_written_total /)) >= 3, 20000);
+      const segmentsBefore = await metric(s, /^rtmp_server_hls_segments_written_total /);
+      expect(await countFrames(s.rtmpUrl('live', 'h1'), 4)).toBeGreaterThan(85); // 4 s at 25 fps, less start-up
+      expect(await metric(s, /^rtmp_server_hls_segments_written_total /)).toBeGreaterThanOrEqual(segmentsBefore + 3);
+      expect(backend.callsTo('/slow', { action: 'on_hls', stream: 'h1' }).length).toBeGreaterThanOrEqual(3);
+      await pub.stop();
+    } finally {
+      await s.stop('SIGKILL');
+    }
+  });
+
   test('notifications to a backend that is down are retried, then dropped and counted', async () => {
     const down = `http://127.0.0.1:${await freePort()}/down`;
     const s = await startServer({ configYaml: `hooks:\n  onUnpublish: ["${down}"]\n  retries: 2\n  backoffMs: 50\nhls:\n  enabled: false\n` });
@@ -221,4 +243,29 @@ describe('the connect gate', () => {
       await denying.stop();
     }
   });
+});
+
+test('hooks reload with the ConfigMap: the next publish asks the new URL; a bad URL is refused and the old one stays', async () => {
+  const cm = new ConfigMapDir(`${hooksYaml(backend, { onPublish: '/key' })}hls:\n  enabled: false\n`);
+  const s = await startServer({ args: ['--config', cm.file] });
+  try {
+    const first = await publishLoop(s.rtmpUrl('live', 'rl1?key=good'), 20);
+    running.push(first);
+    await waitUntil('rl1 publishing', () => isPublishing(s, 'rl1'), 20000);
+    await first.stop();
+
+    cm.update(`${hooksYaml(backend, { onPublish: '/error' })}hls:\n  enabled: false\n`);
+    const [reloaded] = await waitForEvent(s, 'config-reloaded');
+    expect(reloaded.changed).toEqual(['hooks.onPublish']);
+    await refused(s.rtmpUrl('live', 'rl2?key=good'));
+    expect((await waitForEvent(s, 'reject', { stream: 'rl2' }))[0].reason).toBe('on_publish denied: HTTP 500');
+
+    cm.update('hooks:\n  onPublish: ["ftp://backend/x"]\nhls:\n  enabled: false\n');
+    const [rejected] = await waitForEvent(s, 'config-reload-rejected');
+    expect(rejected.problems[0]).toMatch(/^hooks\.onPublish\[0\] must use http:\/\/ or https:\/\//);
+    await refused(s.rtmpUrl('live', 'rl3?key=good'));
+    expect((await waitForEvent(s, 'reject', { stream: 'rl3' }))[0].reason).toBe('on_publish denied: HTTP 500');
+  } finally {
+    await s.stop();
+  }
 });

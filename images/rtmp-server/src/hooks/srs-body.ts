@@ -79,7 +79,7 @@ export function parseAnswer(status: number, body: string): HookAnswer {
   return { allowed: true, reason: '', urls };
 }
 
-/** A segment as the HLS writer reports it (hub/hls-writer WrittenSegment). */
+/** A segment as the HLS writer reports it (hls/writer WrittenSegment). */
 export interface SegmentFacts {
   readonly file: string;
   readonly name: string;
