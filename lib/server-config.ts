@@ -365,7 +365,7 @@ function checkTlsAndDvr(config: ServerConfig): string[] {
   const errors: string[] = [];
   const listeners = tlsListenerPorts(config).map(([f]) => f.replace('.port', '.enabled'));
   for (const f of ['certFile', 'keyFile'] as const) {
-    if (listeners.length > 0 && !config.tls[f]) errors.push(`tls.${f} is empty: ${listeners.join(' and ')} need a PEM file`);
+    if (listeners.length > 0 && !config.tls[f]) errors.push(`tls.${f} is empty: ${listeners.join(' and ')} ${listeners.length > 1 ? 'need' : 'needs'} a PEM file`);
   }
   if (config.dvr.enabled) {
     const t = config.dvr.pathTemplate;

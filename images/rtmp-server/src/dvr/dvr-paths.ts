@@ -52,12 +52,18 @@ export function dvrPaths(dir: string, template: string, format: DvrFormat, app: 
 }
 
 /**
- * Creates the recording's directory and checks that, symlinks resolved, it is still inside the root.
- * Throws when it is not (a link inside dvr.dir pointing elsewhere writes nothing).
+ * Creates the recording's directory one level at a time below the root, refusing any level that is a symbolic
+ * link or not a directory: a link planted inside dvr.dir (pointing anywhere) is never written through, and not
+ * even a directory is created beyond it. The root itself may be a link (a volume mount).
  */
 export async function prepareDirectory(p: DvrPaths): Promise<void> {
-  const dir = path.dirname(p.temp);
-  await fsp.mkdir(dir, { recursive: true });
-  const [realRoot, realDir] = await Promise.all([fsp.realpath(p.root), fsp.realpath(dir)]);
-  if (realDir !== realRoot && !isInside(realRoot, realDir)) throw new Error(`DVR directory ${dir} resolves outside ${p.root}`);
+  await fsp.mkdir(p.root, { recursive: true });
+  let dir = p.root;
+  for (const segment of path.relative(p.root, path.dirname(p.temp)).split(path.sep).filter(Boolean)) {
+    dir = path.join(dir, segment);
+    await fsp.mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+    if (!(await fsp.lstat(dir)).isDirectory()) {
+      throw new Error(`DVR path ${dir} is a symbolic link or not a directory: nothing is written through it`);
+    }
+  }
 }
