@@ -18,6 +18,15 @@ export const CHARTS: Record<string, (chart: Chart) => void> = {
   'relay-cluster-srs': (c) => new RelayCluster(c, 'RelayCluster', { name: 'srs', engine: ServerEngine.srs() }),
   'origin-cluster': (c) => new OriginCluster(c, 'OriginCluster'),
   'origin-cluster-srs': (c) => new OriginCluster(c, 'OriginCluster', { name: 'srs', engine: ServerEngine.srs() }),
+  // TLS (RTMPS 1443, HTTPS 8088) from a cert-manager-style Secret, and recording to a PersistentVolumeClaim.
+  'single-origin-tls-recording': (c) => new SingleOrigin(c, 'SingleOrigin', {
+    tls: { secretName: 'rtmp-tls' },
+    recording: { sizeGibibytes: 50 },
+  }),
+  'origin-cluster-tls-recording': (c) => new OriginCluster(c, 'OriginCluster', {
+    tls: { secretName: 'rtmp-tls' },
+    recording: { sizeGibibytes: 200, readWriteMany: true },
+  }),
 };
 
 /** Adds every chart to `app`, each named after its file in dist/. */

@@ -8,6 +8,8 @@ import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
 import { NGINX_PORT } from './parts/nginx';
 import { ServerWorkload } from './parts/server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './parts/services';
+import { resolveRecording } from './parts/recording';
+import { resolveTls, tlsServicePorts } from './parts/tls';
 
 /** Object names of an EdgeCluster (defaults reproduce the guide with `name: 'srs'`). */
 export interface EdgeClusterNames extends EdgeNames {
@@ -86,6 +88,8 @@ export class EdgeCluster extends Construct {
   public readonly edgeService: kplus.Service;
   /** The edge PodDisruptionBudget, unless `pdb` is false. */
   public readonly edgePdb?: k8s.KubePodDisruptionBudget;
+  /** The origin's recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   public constructor(scope: Construct, id: string, props: EdgeClusterProps = {}) {
     super(scope, id);
@@ -115,6 +119,12 @@ export class EdgeCluster extends Construct {
     });
     const nginx = this.createOrigin ? resolveNginx(owner, props, this.engine, this.names.originNginxConfigMap) : undefined;
     const p = this.engine.ports;
+    // Publishers and players reach the edges, so they terminate TLS; streams are recorded where they are published: the origin.
+    const tls = resolveTls(owner, props.tls, this.engine);
+    if (props.recording && !this.createOrigin) {
+      throw new Error(`${owner} 'recording' needs 'createOrigin' true, got false: streams are recorded on the origin, and external origins are not part of this construct`);
+    }
+    const recording = resolveRecording(owner, props.recording, this.engine, 1);
     const httpPorts: PortSpec[] = [
       servicePort('hls', NGINX_PORT, props.ports?.hls),
       ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
@@ -122,6 +132,7 @@ export class EdgeCluster extends Construct {
     const edgePorts: PortSpec[] = [
       servicePort('rtmp', p.rtmp, props.ports?.rtmp),
       servicePort('http', p.http, props.ports?.http),
+      ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [
       ...(this.createOrigin ? [{ prop: 'ports', ports: httpPorts }] : []),
@@ -138,7 +149,9 @@ export class EdgeCluster extends Construct {
         replicas: 1,
         size: common.size,
         nginx,
+        recording,
       });
+      this.recordingClaim = this.origin.recordingClaim;
       this.originService = createService(this, 'OriginService', {
         name: this.names.originService,
         app: this.names.originApp,
@@ -166,6 +179,7 @@ export class EdgeCluster extends Construct {
       ports: edgePorts,
       loadBalancer: props,
       pdb: props.pdb ?? true,
+      tls,
     });
     this.edgeDeployment = this.edges.deployment;
     this.edgeService = this.edges.service;

@@ -13,3 +13,5 @@ export * from './server-config';
 export * from './relay-cluster';
 export * from './origin-cluster';
 export { ServerSet } from './parts/server-set';
+export type { TlsProps } from './parts/tls';
+export type { RecordingProps } from './parts/recording';

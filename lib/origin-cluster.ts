@@ -6,6 +6,8 @@ import { resolveCommon, resolveNames, ServerConstructProps } from './parts/commo
 import { defaultEdgeNames, EdgeNames, EdgePool } from './parts/edge-pool';
 import { ServerSet, serverSetUpstream } from './parts/server-set';
 import { checkPublicPorts, PortSpec, servicePort } from './parts/services';
+import { resolveRecording } from './parts/recording';
+import { resolveTls, tlsServicePorts } from './parts/tls';
 
 /** Object names of an OriginCluster. */
 export interface OriginClusterNames extends EdgeNames {
@@ -70,6 +72,8 @@ export class OriginCluster extends Construct {
   public readonly edgeDeployment: kplus.Deployment;
   /** The edge LoadBalancer: the cluster's entry point. */
   public readonly edgeService: kplus.Service;
+  /** The origins' shared recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   public constructor(scope: Construct, id: string, props: OriginClusterProps = {}) {
     super(scope, id);
@@ -92,9 +96,13 @@ export class OriginCluster extends Construct {
       ...defaultEdgeNames(n),
     });
     const p = this.engine.ports;
+    // TLS at the edges (the entry point); recording on the origins, which hold the published streams.
+    const tls = resolveTls(owner, props.tls, this.engine);
+    const recording = resolveRecording(owner, props.recording, this.engine, this.origins);
     const edgePorts: PortSpec[] = [
       servicePort('rtmp', p.rtmp, props.ports?.rtmp),
       servicePort('http', p.http, props.ports?.http),
+      ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports: edgePorts }], props.sharedLoadBalancer !== undefined);
 
@@ -115,7 +123,9 @@ export class OriginCluster extends Construct {
       replicas: this.origins,
       size: common.size,
       pdb,
+      recording,
     });
+    this.recordingClaim = this.originSet.servers.recordingClaim;
     this.originStatefulSet = this.originSet.statefulSet;
     this.originHeadlessService = this.originSet.headlessService;
 
@@ -129,6 +139,7 @@ export class OriginCluster extends Construct {
       ports: edgePorts,
       loadBalancer: props,
       pdb,
+      tls,
     });
     this.edgeDeployment = this.edges.deployment;
     this.edgeService = this.edges.service;

@@ -6,6 +6,8 @@ import { resolveCommon, resolveNames, ServerConstructProps } from './parts/commo
 import { ServerSet, serverSetUpstream } from './parts/server-set';
 import { ServerWorkload } from './parts/server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './parts/services';
+import { resolveRecording } from './parts/recording';
+import { resolveTls, tlsServicePorts } from './parts/tls';
 
 /** Object names of a RelayCluster. */
 export interface RelayClusterNames {
@@ -90,6 +92,8 @@ export class RelayCluster extends Construct {
   public readonly serverHeadlessService: kplus.Service;
   /** The viewers' LoadBalancer. */
   public readonly viewerService: kplus.Service;
+  /** The relay's recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   public constructor(scope: Construct, id: string, props: RelayClusterProps = {}) {
     super(scope, id);
@@ -114,11 +118,16 @@ export class RelayCluster extends Construct {
       viewerService: `${n}-viewer-service`,
     });
     const p = this.engine.ports;
-    const ingestPorts: PortSpec[] = [{ ...servicePort('rtmp', p.rtmp, props.ingestPort), prop: 'ingestPort' }];
+    // TLS on both sides (RTMPS in at the relay; RTMPS and HTTPS out at the servers); the relay records each
+    // stream once, where it is published (the servers would each hold a copy).
+    const tls = resolveTls(owner, props.tls, this.engine);
+    const recording = resolveRecording(owner, props.recording, this.engine, this.relayReplicas);
+    const ingestPorts: PortSpec[] = [{ ...servicePort('rtmp', p.rtmp, props.ingestPort), prop: 'ingestPort' }, ...tlsServicePorts(tls, 'rtmps')];
     const viewerPorts: PortSpec[] = [
       servicePort('rtmp', p.rtmp, props.ports?.rtmp),
       ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
       servicePort('http', p.http, props.ports?.http),
+      ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports: ingestPorts }, { prop: 'ports', ports: viewerPorts }], props.sharedLoadBalancer !== undefined);
 
@@ -137,6 +146,7 @@ export class RelayCluster extends Construct {
       replicas: this.servers,
       size: common.size,
       pdb: props.pdb ?? true,
+      tls,
     });
     this.serverStatefulSet = this.serverSet.statefulSet;
     this.serverHeadlessService = this.serverSet.headlessService;
@@ -155,8 +165,11 @@ export class RelayCluster extends Construct {
       app: this.names.relayApp,
       replicas: this.relayReplicas,
       size: common.size,
+      tls,
+      recording,
     });
     this.relayDeployment = this.relay.workload as kplus.Deployment;
+    this.recordingClaim = this.relay.recordingClaim;
     this.relayService = createService(this, 'RelayService', {
       name: this.names.relayService,
       app: this.names.relayApp,

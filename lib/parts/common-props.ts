@@ -5,6 +5,8 @@ import { DEFAULT_NGINX_IMAGE, NGINX_PORT } from './nginx';
 import { ContainerSize, NGINX_SIZE, ResolvedContainerSize, resolveSize, SEED_SIZE, SERVER_SIZE } from './resources';
 import { LoadBalancerProps } from './services';
 import { NginxSidecarOptions } from './server-workload';
+import { RecordingProps } from './recording';
+import { TlsProps } from './tls';
 
 /** Props every construct takes. */
 export interface ServerConstructProps extends LoadBalancerProps {
@@ -21,6 +23,18 @@ export interface ServerConstructProps extends LoadBalancerProps {
    * @default { cpuRequestMillis: 500, cpuLimitMillis: 2000, memoryRequestMebibytes: 256, memoryLimitMebibytes: 1024 }
    */
   readonly resources?: ContainerSize;
+  /**
+   * Serve RTMPS (1443) and HTTPS (8088) with the certificate of a `kubernetes.io/tls` Secret, on the pods and
+   * public Services that publishers and players reach. Renewed certificates are picked up without a restart.
+   * @default - no TLS listeners
+   */
+  readonly tls?: TlsProps;
+  /**
+   * Record every published stream (FLV, or MP4 with `serverConfig.dvr.format`) to a PersistentVolumeClaim
+   * mounted at the server's `dvr.dir`, on the pods where streams are published (the origins; the relay).
+   * @default - no recording
+   */
+  readonly recording?: RecordingProps;
 }
 
 /** Props of constructs whose origin has the nginx sidecar. */

@@ -6,6 +6,7 @@ import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
 import { createService, LoadBalancerProps, PortSpec } from './services';
+import { ResolvedTls } from './tls';
 
 /** Object names of an edge pool (part of EdgeCluster's and OriginCluster's names). */
 export interface EdgeNames {
@@ -52,6 +53,8 @@ export interface EdgePoolOptions {
   readonly loadBalancer: LoadBalancerProps;
   /** Create the PodDisruptionBudget. */
   readonly pdb: boolean;
+  /** RTMPS and HTTPS on the edges (the ports must be in `ports` too). @default - no TLS */
+  readonly tls?: ResolvedTls;
 }
 
 /**
@@ -79,6 +82,7 @@ export class EdgePool extends Construct {
       app: names.edgeApp,
       replicas: options.replicas,
       size: options.size,
+      tls: options.tls,
     });
     this.deployment = this.servers.workload as kplus.Deployment;
     this.service = createService(this, 'Service', {

@@ -6,6 +6,8 @@ import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
 import { createService, servicePort } from './services';
+import { ResolvedRecording } from './recording';
+import { ResolvedTls } from './tls';
 
 /** Object names of a server set. */
 export interface ServerSetNames {
@@ -35,6 +37,10 @@ export interface ServerSetOptions {
   readonly size: ResolvedContainerSize;
   /** Create the PodDisruptionBudget. */
   readonly pdb: boolean;
+  /** RTMPS and HTTPS on every server. @default - no TLS */
+  readonly tls?: ResolvedTls;
+  /** Every server records to one shared claim (ReadWriteMany when more than one server). @default - no recording */
+  readonly recording?: ResolvedRecording;
 }
 
 /**
@@ -83,6 +89,8 @@ export class ServerSet extends Construct {
       replicas: options.replicas,
       size: options.size,
       headlessService: this.headlessService,
+      tls: options.tls,
+      recording: options.recording,
     });
     this.statefulSet = this.servers.workload as kplus.StatefulSet;
     if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app);

@@ -4,6 +4,8 @@ import { Construct } from 'constructs';
 import { IServerEngine, ServerWiring } from '../engines/engine';
 import { CONFIG_HASH_ANNOTATION, configHash, NGINX_CONFIG_HASH_ANNOTATION } from './config-hash';
 import { NGINX_DEFAULT_CONF, nginxContainer } from './nginx';
+import { recordingVolume, ResolvedRecording } from './recording';
+import { ResolvedTls, tlsVolume } from './tls';
 import { ResolvedContainerSize } from './resources';
 
 /** nginx sidecar settings of a server pod. */
@@ -38,6 +40,10 @@ export interface ServerWorkloadOptions {
   readonly nginx?: NginxSidecarOptions;
   /** Run as a StatefulSet governed by this (headless) Service. @default - a Deployment */
   readonly headlessService?: kplus.Service;
+  /** Serve RTMPS and HTTPS with this Secret's certificate (the `tls` prop). @default - no TLS listeners */
+  readonly tls?: ResolvedTls;
+  /** Record every published stream to a claim of this shape (the `recording` prop). @default - no recording */
+  readonly recording?: ResolvedRecording;
 }
 
 /**
@@ -60,11 +66,13 @@ export class ServerWorkload extends Construct {
   public readonly nginx?: kplus.Container;
   /** nginx's ConfigMap (default.conf), when there is nginx. */
   public readonly nginxConfigMap?: kplus.ConfigMap;
+  /** The recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   public constructor(scope: Construct, id: string, options: ServerWorkloadOptions) {
     super(scope, id);
     const { engine } = options;
-    const config = engine.renderConfig(options.wiring);
+    const config = engine.renderConfig({ ...options.wiring, tls: options.tls !== undefined, recording: options.recording !== undefined });
     this.configHash = configHash(config.content);
     this.configMap = new kplus.ConfigMap(this, 'Config', {
       metadata: { name: options.configMapName, labels: { app: options.app } },
@@ -85,7 +93,12 @@ export class ServerWorkload extends Construct {
       automountServiceAccountToken: false,
       terminationGracePeriod: Duration.seconds(engine.terminationGracePeriodSeconds),
       // The official nginx image needs a root master; everything else sets non-root per container.
-      securityContext: { ensureNonRoot: !options.nginx },
+      securityContext: {
+        ensureNonRoot: !options.nginx,
+        // A new claim's root directory belongs to root: fsGroup makes it writable to the non-root server. Only on
+        // a mismatch of the root, so a claim full of recordings is not re-chowned file by file at every start.
+        ...(options.recording ? { fsGroup: engine.fsGroup, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH } : {}),
+      },
     };
     this.workload = options.headlessService
       ? new kplus.StatefulSet(this, 'Resource', {
@@ -111,9 +124,13 @@ export class ServerWorkload extends Construct {
       ApiObject.of(options.headlessService).addJsonPatch(JsonPatch.add('/spec/selector', { app: options.app }));
     }
 
-    this.server = this.workload.addContainer(
-      engine.serverContainer({ config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size }),
-    );
+    const recording = options.recording ? recordingVolume(this, options.name, options.app, options.recording) : undefined;
+    this.recordingClaim = recording?.claim;
+    this.server = this.workload.addContainer(engine.serverContainer({
+      config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size,
+      tls: options.tls ? tlsVolume(this, options.tls) : undefined,
+      recording: recording?.volume,
+    }));
     if (options.nginx) {
       this.nginxConfigMap = new kplus.ConfigMap(this, 'NginxConfig', {
         metadata: { name: options.nginx.configMapName, labels: { app: options.app } },

@@ -5,6 +5,8 @@ import { NginxProps, resolveCommon, resolveNames, resolveNginx, ServerConstructP
 import { NGINX_PORT } from './nginx';
 import { ServerWorkload } from './server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './services';
+import { resolveRecording } from './recording';
+import { resolveTls, tlsServicePorts } from './tls';
 
 /** Object names of a one-origin topology (each concrete construct documents its defaults). */
 export interface StandaloneOriginNames {
@@ -63,6 +65,8 @@ export abstract class StandaloneOrigin extends Construct {
   public readonly configMap: kplus.ConfigMap;
   /** The public Service. */
   public readonly service: kplus.Service;
+  /** The recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   protected constructor(
     scope: Construct,
@@ -79,11 +83,14 @@ export abstract class StandaloneOrigin extends Construct {
     this.names = resolveNames(owner, props.names, layout.defaultNames(this.name));
     const nginx = layout.nginx ? resolveNginx(owner, layout.nginx, this.engine, this.names.nginxConfigMap ?? `${this.name}-nginx-config`) : undefined;
     const p = this.engine.ports;
+    const tls = resolveTls(owner, props.tls, this.engine);
+    const recording = resolveRecording(owner, props.recording, this.engine, 1);
     const ports: PortSpec[] = [
       ...(nginx ? [servicePort('hls', NGINX_PORT, props.ports?.hls)] : []),
       servicePort('rtmp', p.rtmp, props.ports?.rtmp),
       ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
       servicePort('http', p.http, props.ports?.http),
+      ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports }], false);
 
@@ -96,8 +103,11 @@ export abstract class StandaloneOrigin extends Construct {
       replicas: 1,
       size: common.size,
       nginx,
+      tls,
+      recording,
     });
     this.deployment = this.origin.workload as kplus.Deployment;
+    this.recordingClaim = this.origin.recordingClaim;
     this.configMap = this.origin.configMap;
     this.service = createService(this, 'Service', { name: this.names.service, app: this.names.app, ports, kind: 'public' }, props);
   }
