@@ -184,7 +184,7 @@ export class DvrRecorder {
     this.queue.push(async () => {
       try {
         if (f.failed || !f.handle) return;
-        await f.handle.write(data);
+        for (let off = 0; off < data.length;) off += (await f.handle.write(data, off)).bytesWritten;
         f.bytes += data.length;
         this.deps.stats.bytesWritten += data.length;
       } catch (e) {
@@ -203,11 +203,11 @@ export class DvrRecorder {
     this.file = null;
     this.deps.stats.recordingsActive--;
     this.queue.push(async () => {
-      await f.handle?.close();
-      if (f.failed || !f.handle) {
-        await fsp.unlink(f.paths.temp).catch(() => undefined);
-        return;
-      }
+      // Never opened (a link or another file in the way, no space for the directory): nothing of ours to finish,
+      // and whatever is at the path is not ours to delete.
+      if (!f.handle) return;
+      // A write that failed later (disk full) leaves an FLV readable up to the failure: it is kept, not deleted.
+      await f.handle.close();
       const closed: ClosedRecording = {
         paths: f.paths, format: f.format, startedAt: f.startedAt, bytes: f.bytes,
         durationSeconds: Math.max(0, f.lastTs - f.startTs) / 1000,
