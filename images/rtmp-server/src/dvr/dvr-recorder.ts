@@ -13,7 +13,7 @@ import { Kind, classify, normalizeMetadata } from '../hub/media-kind';
 import { SerialQueue } from '../hub/hls-queue';
 import { AUDIO, DATA, MediaMessage, VIDEO } from '../hub/types';
 import type { Logger } from '../log';
-import { encodeFlvTag, flvHeader } from '../protocol/flv';
+import { flvHeader, writeFlvTag } from '../protocol/flv';
 import { DvrFormat, DvrPaths, prepareDirectory } from './dvr-paths';
 
 /** Counters shared by all recorders (for logs and /metrics). */
@@ -53,6 +53,8 @@ export interface RecorderDeps {
 
 /** Batched tags are written once they reach this size (or at FLUSH_MS). */
 const FLUSH_BYTES = 256 * 1024;
+/** Size of a batch buffer: tags are written straight into it (one copy of each payload, no buffer per tag). */
+const BATCH_BYTES = 512 * 1024;
 const FLUSH_MS = 1000;
 /** Bytes waiting for the disk beyond this (per stream) are dropped rather than kept in memory. */
 const MAX_PENDING_BYTES = 32 * 1024 * 1024;
@@ -74,7 +76,8 @@ export class DvrRecorder {
   private videoConfig: MediaMessage | null = null;
   private audioConfig: MediaMessage | null = null;
   private file: OpenFile | null = null;
-  private batch: Buffer[] = [];
+  /** Tags not yet handed to the queue, in `batch[0, batchBytes)`. */
+  private batch: Buffer | null = null;
   private batchBytes = 0;
   /** Bytes handed to the queue and not yet written. */
   private pendingBytes = 0;
@@ -153,8 +156,9 @@ export class DvrRecorder {
       }
     });
     this.deps.log.info({ event: 'dvr-start', app: this.app, stream: this.stream, file: f.paths.temp }, 'recording started');
-    this.batch.push(flvHeader(!!this.audioConfig || !this.videoConfig, !!this.videoConfig));
-    this.batchBytes += 13;
+    const header = flvHeader(!!this.audioConfig || !this.videoConfig, !!this.videoConfig);
+    this.reserve(header.length);
+    this.batchBytes += header.copy(this.batch!, this.batchBytes);
     if (this.metadata) this.append(f, DATA, ts, this.metadata);
     if (this.videoConfig) this.append(f, VIDEO, ts, this.videoConfig.payload);
     if (this.audioConfig) this.append(f, AUDIO, ts, this.audioConfig.payload);
@@ -163,9 +167,8 @@ export class DvrRecorder {
   private append(f: OpenFile, type: number, ts: number, payload: Buffer): void {
     const rel = Math.max(0, ts - f.startTs);
     if (ts > f.lastTs) f.lastTs = ts;
-    const tag = encodeFlvTag(type, rel, payload);
-    this.batch.push(tag);
-    this.batchBytes += tag.length;
+    this.reserve(15 + payload.length);
+    this.batchBytes = writeFlvTag(this.batch!, this.batchBytes, type, rel, payload);
     if (this.batchBytes >= FLUSH_BYTES) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => { this.timer = null; this.flush(); }, FLUSH_MS);
@@ -173,12 +176,18 @@ export class DvrRecorder {
     }
   }
 
+  /** Makes room for `n` bytes in the batch (writing out the current one first when it is too full). */
+  private reserve(n: number): void {
+    if (this.batch && this.batchBytes + n > this.batch.length) this.flush();
+    if (!this.batch) this.batch = Buffer.allocUnsafe(Math.max(BATCH_BYTES, n));
+  }
+
   private flush(): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     const f = this.file;
-    if (!f || this.batch.length === 0) return;
-    const data = Buffer.concat(this.batch);
-    this.batch = [];
+    if (!f || !this.batch || this.batchBytes === 0) return;
+    const data = this.batch.subarray(0, this.batchBytes);
+    this.batch = null;
     this.batchBytes = 0;
     this.pendingBytes += data.length;
     this.queue.push(async () => {
