@@ -74,6 +74,15 @@ export const CHARTS: Record<string, (chart: Chart, options?: ChartOptions) => vo
   'demo-publisher': (c) => withDemo(c, new SingleOrigin(c, 'SingleOrigin'), { demo: true }),
   // Production examples (README "Operate it"): the operations pack on, one cloud preset each.
   ...PRODUCTION,
+  // TLS (RTMPS 1443, HTTPS 8088) from a cert-manager-style Secret, and recording to a PersistentVolumeClaim.
+  'single-origin-tls-recording': (c, o = {}) => withDemo(c, new SingleOrigin(c, 'SingleOrigin', {
+    tls: { secretName: 'rtmp-tls' },
+    recording: { sizeGibibytes: 50 },
+  }), o),
+  'origin-cluster-tls-recording': (c, o = {}) => withDemo(c, new OriginCluster(c, 'OriginCluster', {
+    tls: { secretName: 'rtmp-tls' },
+    recording: { sizeGibibytes: 200, readWriteMany: true },
+  }), o),
 };
 
 /** Adds every chart to `app`, each named after its file in dist/. */

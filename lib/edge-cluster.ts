@@ -11,6 +11,8 @@ import { ServerWorkload } from './parts/server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './parts/services';
 import { Operations } from './parts/ops/operations';
 import { OpsHttpBackend, OpsWorkload, servicePortFor } from './parts/ops/topology';
+import { resolveRecording } from './parts/recording';
+import { resolveTls, tlsServicePorts } from './parts/tls';
 
 /** Object names of an EdgeCluster (defaults reproduce the guide with `name: 'srs'`). */
 export interface EdgeClusterNames extends EdgeNames {
@@ -100,6 +102,8 @@ export class EdgeCluster extends Construct {
   public readonly edgeCanaryDeployment?: kplus.Deployment;
   /** Monitoring, autoscaling (edges), network policy and HTTPS entry objects (the operations pack props). */
   public readonly operations: Operations;
+  /** The origin's recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   public constructor(scope: Construct, id: string, props: EdgeClusterProps = {}) {
     super(scope, id);
@@ -129,6 +133,12 @@ export class EdgeCluster extends Construct {
     });
     const nginx = this.createOrigin ? resolveNginx(owner, props, this.engine, this.names.originNginxConfigMap) : undefined;
     const p = this.engine.ports;
+    // Publishers and players reach the edges, so they terminate TLS; streams are recorded where they are published: the origin.
+    const tls = resolveTls(owner, props.tls, this.engine);
+    if (props.recording && !this.createOrigin) {
+      throw new Error(`${owner} 'recording' needs 'createOrigin' true, got false: streams are recorded on the origin, and external origins are not part of this construct`);
+    }
+    const recording = resolveRecording(owner, props.recording, this.engine, 1);
     const httpPorts: PortSpec[] = [
       servicePort('hls', NGINX_PORT, props.ports?.hls),
       ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
@@ -136,6 +146,7 @@ export class EdgeCluster extends Construct {
     const edgePorts: PortSpec[] = [
       servicePort('rtmp', p.rtmp, props.ports?.rtmp),
       servicePort('http', p.http, props.ports?.http),
+      ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [
       ...(this.createOrigin ? [{ prop: 'ports', ports: httpPorts }] : []),
@@ -152,7 +163,9 @@ export class EdgeCluster extends Construct {
         replicas: 1,
         size: common.size,
         nginx,
+        recording,
       });
+      this.recordingClaim = this.origin.recordingClaim;
       this.originService = createService(this, 'OriginService', {
         name: this.names.originService,
         app: this.names.originApp,
@@ -182,6 +195,7 @@ export class EdgeCluster extends Construct {
       pdb: props.pdb ?? true,
       canary: resolveCanary(owner, props.canary, common),
       owner,
+      tls,
     });
     this.edgeDeployment = this.edges.deployment;
     this.edgeCanaryDeployment = this.edges.canary?.workload as kplus.Deployment | undefined;
@@ -189,7 +203,7 @@ export class EdgeCluster extends Construct {
     this.edgePdb = this.edges.pdb;
 
     const edgeWorkload: OpsWorkload = {
-      app: this.names.edgeApp, role: 'edge', publicPorts: [p.rtmp, p.http], peerIngress: [],
+      app: this.names.edgeApp, role: 'edge', publicPorts: edgePorts.map((q) => q.targetPort), peerIngress: [],
       peerEgress: this.createOrigin ? [{ to: [this.names.originApp], ports: [p.rtmp] }] : [],
       externalEgressPorts: this.externalOrigins.map((o) => Number(o.slice(o.lastIndexOf(':') + 1))),
     };

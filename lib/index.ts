@@ -29,3 +29,5 @@ export { NetworkPolicies } from './parts/ops/network-policy';
 export type { NetworkPolicyProps } from './parts/ops/network-policy';
 export { HttpsEntry, IngressKind } from './parts/ops/ingress';
 export type { IngressProps, IssuerRef, GatewayRef } from './parts/ops/ingress';
+export type { TlsProps } from './parts/tls';
+export type { RecordingProps } from './parts/recording';

@@ -9,6 +9,8 @@ import { ServerSet, serverSetUpstream } from './parts/server-set';
 import { checkPublicPorts, PortSpec, servicePort } from './parts/services';
 import { Operations } from './parts/ops/operations';
 import { servicePortFor } from './parts/ops/topology';
+import { resolveRecording } from './parts/recording';
+import { resolveTls, tlsServicePorts } from './parts/tls';
 
 /** Object names of an OriginCluster. */
 export interface OriginClusterNames extends EdgeNames {
@@ -84,6 +86,8 @@ export class OriginCluster extends Construct {
   public readonly edgeCanaryDeployment?: kplus.Deployment;
   /** Monitoring, autoscaling (edges), network policy and HTTPS entry objects (the operations pack props). */
   public readonly operations: Operations;
+  /** The origins' shared recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   public constructor(scope: Construct, id: string, props: OriginClusterProps = {}) {
     super(scope, id);
@@ -106,9 +110,13 @@ export class OriginCluster extends Construct {
       ...defaultEdgeNames(n),
     });
     const p = this.engine.ports;
+    // TLS at the edges (the entry point); recording on the origins, which hold the published streams.
+    const tls = resolveTls(owner, props.tls, this.engine);
+    const recording = resolveRecording(owner, props.recording, this.engine, this.origins);
     const edgePorts: PortSpec[] = [
       servicePort('rtmp', p.rtmp, props.ports?.rtmp),
       servicePort('http', p.http, props.ports?.http),
+      ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports: edgePorts }], props.sharedLoadBalancer !== undefined);
 
@@ -129,7 +137,9 @@ export class OriginCluster extends Construct {
       replicas: this.origins,
       size: common.size,
       pdb,
+      recording,
     });
+    this.recordingClaim = this.originSet.servers.recordingClaim;
     this.originStatefulSet = this.originSet.statefulSet;
     this.originHeadlessService = this.originSet.headlessService;
 
@@ -145,6 +155,7 @@ export class OriginCluster extends Construct {
       pdb,
       canary: resolveCanary(owner, props.canary, common),
       owner,
+      tls,
     });
     this.edgeDeployment = this.edges.deployment;
     this.edgeCanaryDeployment = this.edges.canary?.workload as kplus.Deployment | undefined;
@@ -162,7 +173,7 @@ export class OriginCluster extends Construct {
           peerEgress: [{ to: [origin], ports: originPorts }],
         },
         {
-          app: this.names.edgeApp, role: 'edge', publicPorts: [p.rtmp, p.http], peerIngress: [],
+          app: this.names.edgeApp, role: 'edge', publicPorts: edgePorts.map((q) => q.targetPort), peerIngress: [],
           peerEgress: [{ to: [origin], ports: originPorts }],
         },
       ],

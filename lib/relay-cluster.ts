@@ -9,6 +9,8 @@ import { ServerWorkload } from './parts/server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './parts/services';
 import { Operations } from './parts/ops/operations';
 import { servicePortFor } from './parts/ops/topology';
+import { resolveRecording } from './parts/recording';
+import { resolveTls, tlsServicePorts } from './parts/tls';
 
 /** Object names of a RelayCluster. */
 export interface RelayClusterNames {
@@ -104,6 +106,8 @@ export class RelayCluster extends Construct {
   public readonly serverCanaryStatefulSet?: kplus.StatefulSet;
   /** Monitoring, autoscaling (servers), network policy and HTTPS entry objects (the operations pack props). */
   public readonly operations: Operations;
+  /** The relay's recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   public constructor(scope: Construct, id: string, props: RelayClusterProps = {}) {
     super(scope, id);
@@ -128,11 +132,16 @@ export class RelayCluster extends Construct {
       viewerService: `${n}-viewer-service`,
     });
     const p = this.engine.ports;
-    const ingestPorts: PortSpec[] = [{ ...servicePort('rtmp', p.rtmp, props.ingestPort), prop: 'ingestPort' }];
+    // TLS on both sides (RTMPS in at the relay; RTMPS and HTTPS out at the servers); the relay records each
+    // stream once, where it is published (the servers would each hold a copy).
+    const tls = resolveTls(owner, props.tls, this.engine);
+    const recording = resolveRecording(owner, props.recording, this.engine, this.relayReplicas);
+    const ingestPorts: PortSpec[] = [{ ...servicePort('rtmp', p.rtmp, props.ingestPort), prop: 'ingestPort' }, ...tlsServicePorts(tls, 'rtmps')];
     const viewerPorts: PortSpec[] = [
       servicePort('rtmp', p.rtmp, props.ports?.rtmp),
       ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
       servicePort('http', p.http, props.ports?.http),
+      ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports: ingestPorts }, { prop: 'ports', ports: viewerPorts }], props.sharedLoadBalancer !== undefined);
 
@@ -160,6 +169,7 @@ export class RelayCluster extends Construct {
       tracked: true,
       canary,
       owner,
+      tls,
     });
     this.serverStatefulSet = this.serverSet.statefulSet;
     this.serverCanaryStatefulSet = this.serverSet.canary?.workload as kplus.StatefulSet | undefined;
@@ -179,8 +189,11 @@ export class RelayCluster extends Construct {
       app: this.names.relayApp,
       replicas: this.relayReplicas,
       size: common.size,
+      tls,
+      recording,
     });
     this.relayDeployment = this.relay.workload as kplus.Deployment;
+    this.recordingClaim = this.relay.recordingClaim;
     this.relayService = createService(this, 'RelayService', {
       name: this.names.relayService,
       app: this.names.relayApp,
@@ -195,7 +208,7 @@ export class RelayCluster extends Construct {
       owner, name: this.name, engine: this.engine, cpuRequestMillis: common.size.cpuRequestMillis,
       workloads: [
         {
-          app: this.names.relayApp, role: 'relay', publicPorts: [p.rtmp], peerIngress: [],
+          app: this.names.relayApp, role: 'relay', publicPorts: ingestPorts.map((q) => q.targetPort), peerIngress: [],
           peerEgress: [{ to: [this.names.serverApp], ports: [p.rtmp] }],
         },
         {

@@ -172,6 +172,50 @@ export interface MetricsConfig {
   readonly streamSeries: number;
 }
 
+/** The certificate the TLS listeners (RTMPS, HTTPS) present; PEM files, re-read when they change on disk. */
+export interface TlsConfig {
+  /** Certificate chain (PEM), e.g. a `kubernetes.io/tls` Secret's `tls.crt`. Required when a TLS listener is enabled. @default '' */
+  readonly certFile: string;
+  /** Private key (PEM) of the certificate, e.g. the Secret's `tls.key`. Required when a TLS listener is enabled. @default '' */
+  readonly keyFile: string;
+}
+
+/** The RTMPS listener: RTMP over TLS, the same streams as the plain RTMP port. */
+export interface RtmpsConfig {
+  /** Listen for RTMPS (needs `tls.certFile` and `tls.keyFile`). @default false */
+  readonly enabled: boolean;
+  /** TCP port for RTMPS publish and play. @default 1443 */
+  readonly port: number;
+}
+
+/** The HTTPS listener: HTTP-FLV, HLS and the player page over TLS, the same as the plain HTTP port. */
+export interface HttpsConfig {
+  /** Listen for HTTPS (needs `tls.certFile` and `tls.keyFile`). @default false */
+  readonly enabled: boolean;
+  /** TCP port for HTTPS. @default 8088 */
+  readonly port: number;
+}
+
+/** Recording (DVR) of published streams to files (origins and relays; edges record nothing). */
+export interface DvrConfig {
+  /** Record every published stream. @default false */
+  readonly enabled: boolean;
+  /** Directory recordings are written under; nothing is ever written outside it. @default '/var/lib/rtmp-server/dvr' */
+  readonly dir: string;
+  /** File format: FLV as received, or MP4 (the closed FLV remuxed with `ffmpeg -c copy`). @default 'flv' */
+  readonly format: 'flv' | 'mp4';
+  /** Start a new file at the first keyframe after this many seconds; 0 = one file per publish. @default 0 */
+  readonly segmentSeconds: number;
+  /**
+   * File path under `dir`. Placeholders: `[app]`, `[stream]`, `[timestamp]` (ms since 1970, the file's start),
+   * and SRS's date parts `[2006]`, `[01]`, `[02]`, `[15]`, `[04]`, `[05]`, `[999]` (UTC). The extension is the
+   * format's (`.flv` or `.mp4`). @default '[app]/[stream]/[timestamp].flv'
+   */
+  readonly pathTemplate: string;
+  /** Delete recordings older than this many hours; 0 keeps them for ever. @default 0 */
+  readonly keepHours: number;
+}
+
 /** The whole server configuration: the content of the ConfigMap's `rtmp-server.yaml`. */
 export interface ServerConfig {
   /** Role of this process. @default 'origin' */
@@ -204,6 +248,14 @@ export interface ServerConfig {
   readonly log: LogConfig;
   /** Prometheus metrics. */
   readonly metrics: MetricsConfig;
+  /** Certificate of the TLS listeners. */
+  readonly tls: TlsConfig;
+  /** RTMPS listener. */
+  readonly rtmps: RtmpsConfig;
+  /** HTTPS listener. */
+  readonly https: HttpsConfig;
+  /** Recording (DVR). */
+  readonly dvr: DvrConfig;
 }
 
 /** Any part of a config, as a user or a file gives it; missing fields take the defaults. */
@@ -240,6 +292,17 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   forward: { destinations: [] },
   log: { level: 'info' },
   metrics: { streamSeries: 50 },
+  tls: { certFile: '', keyFile: '' },
+  rtmps: { enabled: false, port: 1443 },
+  https: { enabled: false, port: 8088 },
+  dvr: {
+    enabled: false,
+    dir: '/var/lib/rtmp-server/dvr',
+    format: 'flv',
+    segmentSeconds: 0,
+    pathTemplate: '[app]/[stream]/[timestamp].flv',
+    keepHours: 0,
+  },
 };
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -306,6 +369,17 @@ export const SERVER_CONFIG_SCHEMA = {
     forward: section({ destinations: urlList }),
     log: section({ level: { enum: ['debug', 'info', 'warn', 'error'] } }),
     metrics: section({ streamSeries: { type: 'integer', minimum: 0, maximum: 10000 } }),
+    tls: section({ certFile: { type: 'string' }, keyFile: { type: 'string' } }),
+    rtmps: section({ enabled: { type: 'boolean' }, port }),
+    https: section({ enabled: { type: 'boolean' }, port }),
+    dvr: section({
+      enabled: { type: 'boolean' },
+      dir: { type: 'string', minLength: 1 },
+      format: { enum: ['flv', 'mp4'] },
+      segmentSeconds: { type: 'number', minimum: 0, maximum: 86400 },
+      pathTemplate: { type: 'string', minLength: 1, maxLength: 512 },
+      keepHours: { type: 'number', minimum: 0 },
+    }),
   }),
 } as const;
 
@@ -332,6 +406,7 @@ export function checkServerConfig(config: ServerConfig): string[] {
     ['rtmp.port', config.rtmp.port],
     ['http.port', config.http.port],
     ['api.port', config.api.port],
+    ...tlsListenerPorts(config),
   ];
   for (let i = 0; i < ports.length; i++) {
     for (let j = i + 1; j < ports.length; j++) {
@@ -351,6 +426,39 @@ export function checkServerConfig(config: ServerConfig): string[] {
     errors.push(
       `hls.windowSeconds (${config.hls.windowSeconds}) must be at least hls.fragmentSeconds (${config.hls.fragmentSeconds})`,
     );
+  }
+  errors.push(...checkTlsAndDvr(config));
+  return errors;
+}
+
+/** The enabled TLS listeners' ports, as `[field, port]`. */
+function tlsListenerPorts(config: ServerConfig): [string, number][] {
+  const out: [string, number][] = [];
+  if (config.rtmps.enabled) out.push(['rtmps.port', config.rtmps.port]);
+  if (config.https.enabled) out.push(['https.port', config.https.port]);
+  return out;
+}
+
+/** Placeholders a `dvr.pathTemplate` may use (SRS's names). */
+export const DVR_PLACEHOLDERS = ['[app]', '[stream]', '[timestamp]', '[2006]', '[01]', '[02]', '[15]', '[04]', '[05]', '[999]'] as const;
+
+/** TLS listeners need a certificate; a DVR path template must stay relative and name each file uniquely. */
+function checkTlsAndDvr(config: ServerConfig): string[] {
+  const errors: string[] = [];
+  const listeners = tlsListenerPorts(config).map(([f]) => f.replace('.port', '.enabled'));
+  for (const f of ['certFile', 'keyFile'] as const) {
+    if (listeners.length > 0 && !config.tls[f]) errors.push(`tls.${f} is empty: ${listeners.join(' and ')} ${listeners.length > 1 ? 'need' : 'needs'} a PEM file`);
+  }
+  if (config.dvr.enabled) {
+    const t = config.dvr.pathTemplate;
+    const rest = DVR_PLACEHOLDERS.reduce((acc, p) => acc.split(p).join('x'), t);
+    if (t.startsWith('/') || t.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) {
+      errors.push(`dvr.pathTemplate (${JSON.stringify(t)}) must be a relative path without '.', '..' or empty segments`);
+    } else if (/[[\]]/.test(rest)) {
+      errors.push(`dvr.pathTemplate (${JSON.stringify(t)}) has an unknown placeholder; known: ${DVR_PLACEHOLDERS.join(' ')}`);
+    } else if (!t.includes('[timestamp]')) {
+      errors.push(`dvr.pathTemplate (${JSON.stringify(t)}) must contain [timestamp] so each file gets its own name`);
+    }
   }
   return errors;
 }

@@ -13,7 +13,7 @@ import { ResolvedContainerSize, toResources } from '../parts/resources';
 import { LIVENESS_TIMING, READINESS_TIMING, serverContainerPorts } from '../parts/probes';
 import { nonRootReadOnly } from '../parts/security';
 import { DEFAULT_COMPANION_IMAGE } from './image';
-import { IServerEngine, RenderedConfig, ServerContainerParts, ServerMetrics, ServerPorts, ServerWiring, Upstream } from './engine';
+import { IServerEngine, RenderedConfig, ServerContainerParts, ServerMetrics, ServerPorts, ServerTlsPorts, ServerWiring, Upstream } from './engine';
 
 /** Options of the companion server engine (the image built from images/rtmp-server). */
 export interface CompanionEngineOptions {
@@ -40,6 +40,8 @@ const TERMINATION_MARGIN_SECONDS = 10;
 const PLAYER_DIR = '/app/player';
 /** Name used in errors. */
 const OWNER = 'CompanionEngine';
+/** Where the `tls` prop's Secret is mounted (beside, not inside, the config directory: a directory mount keeps rotation). */
+export const COMPANION_TLS_DIR = '/etc/rtmp-server-tls';
 
 /** The companion server: RTMP, HTTP-FLV, HLS and an SRS-compatible API in one Node process. */
 export class CompanionEngine implements IServerEngine {
@@ -51,6 +53,9 @@ export class CompanionEngine implements IServerEngine {
   public readonly serverConfig: ServerConfigInput;
   public readonly ports: ServerPorts;
   public readonly hlsDir: string;
+  public readonly tlsPorts: ServerTlsPorts;
+  public readonly recordingDir: string;
+  public readonly fsGroup = COMPANION_UID;
   public readonly terminationGracePeriodSeconds: number;
   public readonly podAnnotations: Readonly<Record<string, string>>;
   public readonly metrics: ServerMetrics;
@@ -73,6 +78,11 @@ export class CompanionEngine implements IServerEngine {
       ['serverConfig.api.port', this.ports.api],
     ]);
     this.hlsDir = this.base.hls.dir;
+    this.tlsPorts = {
+      rtmps: checkPort(OWNER, 'serverConfig.rtmps.port', this.base.rtmps.port),
+      https: checkPort(OWNER, 'serverConfig.https.port', this.base.https.port),
+    };
+    this.recordingDir = this.base.dvr.dir;
     const { readinessGraceSeconds, drainSeconds } = this.base.lifecycle;
     // preStop waits the readiness grace, then SIGTERM starts the drain; the margin covers process exit.
     this.terminationGracePeriodSeconds = Math.ceil(readinessGraceSeconds + drainSeconds) + TERMINATION_MARGIN_SECONDS;
@@ -94,6 +104,12 @@ export class CompanionEngine implements IServerEngine {
       relay: { targets: dynamic(wiring.relayTargets) },
       cluster: { peers: dynamic(wiring.clusterPeers) },
       ...(wiring.integration ? { hooks: wiring.integration.hooks, forward: wiring.integration.forward } : {}),
+      ...(wiring.tls ? {
+        tls: { certFile: `${COMPANION_TLS_DIR}/tls.crt`, keyFile: `${COMPANION_TLS_DIR}/tls.key` },
+        rtmps: { enabled: true },
+        https: { enabled: true },
+      } : {}),
+      ...(wiring.recording ? { dvr: { enabled: true } } : {}),
     }, this.base);
     const config = resolveServerConfig(this.serverConfig, wired);
     const errors = checkServerConfig(config);
@@ -118,11 +134,16 @@ export class CompanionEngine implements IServerEngine {
       image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: ['node', '/app/main.js', '--config', SERVER_CONFIG_PATH],
-      ports: serverContainerPorts(this.ports),
+      ports: [
+        ...serverContainerPorts(this.ports),
+        ...(parts.tls ? [{ name: 'rtmps', number: this.tlsPorts.rtmps }, { name: 'https', number: this.tlsPorts.https }] : []),
+      ],
       volumeMounts: [
         { path: path.posix.dirname(SERVER_CONFIG_PATH), volume: parts.config, readOnly: true },
         { path: this.hlsDir, volume: parts.hls },
         { path: '/tmp', volume: parts.tmp },
+        ...(parts.tls ? [{ path: COMPANION_TLS_DIR, volume: parts.tls, readOnly: true }] : []),
+        ...(parts.recording ? [{ path: this.recordingDir, volume: parts.recording }] : []),
       ],
       // Ready = the server accepts a new stream (false while draining); alive = the event loop answers.
       readiness: kplus.Probe.fromHttpGet('/readyz', { port: api, ...READINESS_TIMING }),

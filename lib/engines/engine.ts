@@ -31,6 +31,18 @@ export interface ServerWiring {
   readonly behindRelay?: boolean;
   /** HTTP callbacks and forwarding (the constructs' `hooks` and `forward` props), for this server. @default - none */
   readonly integration?: PlatformIntegration;
+  /** Serve RTMPS and HTTPS with the certificate mounted by the `tls` prop (engines with `tlsPorts`). @default false */
+  readonly tls?: boolean;
+  /** Record every published stream to the volume mounted by the `recording` prop (engines with `recordingDir`). @default false */
+  readonly recording?: boolean;
+}
+
+/** The TLS listeners of an engine that terminates TLS itself. */
+export interface ServerTlsPorts {
+  /** RTMPS publish and play. */
+  readonly rtmps: number;
+  /** HTTPS: HTTP-FLV, HLS and the player page. */
+  readonly https: number;
 }
 
 /** The three listeners every engine has. */
@@ -61,6 +73,10 @@ export interface ServerContainerParts {
   readonly hls: kplus.Volume;
   /** A scratch emptyDir mounted at /tmp. */
   readonly tmp: kplus.Volume;
+  /** The `kubernetes.io/tls` Secret volume (`tls.crt`, `tls.key`), with the `tls` prop. @default - no TLS */
+  readonly tls?: kplus.Volume;
+  /** The recordings volume (a PersistentVolumeClaim), mounted at `recordingDir`, with the `recording` prop. @default - no recording */
+  readonly recording?: kplus.Volume;
   /** CPU and memory. */
   readonly size: ResolvedContainerSize;
 }
@@ -81,6 +97,12 @@ export interface IServerEngine {
   readonly ports: ServerPorts;
   /** Where the server writes HLS (the shared volume's mount path in the server container). */
   readonly hlsDir: string;
+  /** RTMPS and HTTPS ports, when the engine terminates TLS itself (what the `tls` prop needs). @default - no TLS listeners */
+  readonly tlsPorts?: ServerTlsPorts;
+  /** Where the engine writes recordings, when it can record (what the `recording` prop needs). @default - no recording */
+  readonly recordingDir?: string;
+  /** Group the server runs as: the pod's `fsGroup` when it mounts a claim it must write (recordings). @default - none */
+  readonly fsGroup?: number;
   /** Seconds a pod gets between the start of termination and SIGKILL (preStop + drain + margin). */
   readonly terminationGracePeriodSeconds: number;
   /**

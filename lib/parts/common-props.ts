@@ -7,6 +7,8 @@ import { ContainerSize, NGINX_SIZE, ResolvedContainerSize, resolveSize, SEED_SIZ
 import { LoadBalancerProps } from './services';
 import { OperationsProps } from './ops/operations';
 import { NginxSidecarOptions } from './server-workload';
+import { RecordingProps } from './recording';
+import { TlsProps } from './tls';
 
 /** Props every construct takes. */
 export interface ServerConstructProps extends LoadBalancerProps, OperationsProps {
@@ -39,6 +41,18 @@ export interface ServerConstructProps extends LoadBalancerProps, OperationsProps
    * @default - no forwarding
    */
   readonly forward?: ForwardProps;
+  /**
+   * Serve RTMPS (1443) and HTTPS (8088) with the certificate of a `kubernetes.io/tls` Secret, on the pods and
+   * public Services that publishers and players reach. Renewed certificates are picked up without a restart.
+   * @default - no TLS listeners
+   */
+  readonly tls?: TlsProps;
+  /**
+   * Record every published stream (FLV, or MP4 with `serverConfig.dvr.format`) to a PersistentVolumeClaim
+   * mounted at the server's `dvr.dir`, on the pods where streams are published (the origins; the relay).
+   * @default - no recording
+   */
+  readonly recording?: RecordingProps;
 }
 
 /** Props of constructs whose origin has the nginx sidecar. */

@@ -8,6 +8,7 @@ import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
 import { createService, LoadBalancerProps, PortSpec } from './services';
+import { ResolvedTls } from './tls';
 
 /** Object names of an edge pool (part of EdgeCluster's and OriginCluster's names). */
 export interface EdgeNames {
@@ -58,6 +59,8 @@ export interface EdgePoolOptions {
   readonly canary?: ResolvedCanary;
   /** Construct class name, for errors about canary names. @default 'EdgePool' */
   readonly owner?: string;
+  /** RTMPS and HTTPS on the edges (the ports must be in `ports` too). @default - no TLS */
+  readonly tls?: ResolvedTls;
 }
 
 /**
@@ -93,6 +96,7 @@ export class EdgePool extends Construct {
       replicas: options.replicas,
       size: options.size,
       track: 'stable',
+      tls: options.tls,
     });
     this.deployment = this.servers.workload as kplus.Deployment;
     this.service = createService(this, 'Service', {

@@ -8,6 +8,8 @@ import { createPdb } from './pdb';
 import { ResolvedContainerSize } from './resources';
 import { ServerWorkload } from './server-workload';
 import { createService, servicePort } from './services';
+import { ResolvedRecording } from './recording';
+import { ResolvedTls } from './tls';
 
 /** Object names of a server set. */
 export interface ServerSetNames {
@@ -46,6 +48,10 @@ export interface ServerSetOptions {
   readonly canary?: ResolvedCanary;
   /** Construct class name, for errors about canary names. @default 'ServerSet' */
   readonly owner?: string;
+  /** RTMPS and HTTPS on every server. @default - no TLS */
+  readonly tls?: ResolvedTls;
+  /** Every server records to one shared claim (ReadWriteMany when more than one server). @default - no recording */
+  readonly recording?: ResolvedRecording;
 }
 
 /**
@@ -100,6 +106,8 @@ export class ServerSet extends Construct {
       size: options.size,
       headlessService: this.headlessService,
       track,
+      tls: options.tls,
+      recording: options.recording,
     });
     this.statefulSet = this.servers.workload as kplus.StatefulSet;
     if (options.pdb) this.pdb = createPdb(this, 'Pdb', names.pdb, names.app, track);

@@ -5,6 +5,8 @@ import { IServerEngine, ServerWiring } from '../engines/engine';
 import { Track, TRACK_LABEL } from './canary';
 import { CONFIG_HASH_ANNOTATION, configHash, NGINX_CONFIG_HASH_ANNOTATION } from './config-hash';
 import { NGINX_DEFAULT_CONF, nginxContainer } from './nginx';
+import { recordingVolume, ResolvedRecording } from './recording';
+import { ResolvedTls, tlsVolume } from './tls';
 import { ResolvedContainerSize } from './resources';
 
 /** nginx sidecar settings of a server pod. */
@@ -41,6 +43,10 @@ export interface ServerWorkloadOptions {
   readonly headlessService?: kplus.Service;
   /** Gray-release track: labels the pods and joins the workload's selector (Services still select `app` only). @default - no track label */
   readonly track?: Track;
+  /** Serve RTMPS and HTTPS with this Secret's certificate (the `tls` prop). @default - no TLS listeners */
+  readonly tls?: ResolvedTls;
+  /** Record every published stream to a claim of this shape (the `recording` prop). @default - no recording */
+  readonly recording?: ResolvedRecording;
 }
 
 /**
@@ -63,12 +69,14 @@ export class ServerWorkload extends Construct {
   public readonly nginx?: kplus.Container;
   /** nginx's ConfigMap (default.conf), when there is nginx. */
   public readonly nginxConfigMap?: kplus.ConfigMap;
+  /** The recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   public constructor(scope: Construct, id: string, options: ServerWorkloadOptions) {
     super(scope, id);
     const { engine } = options;
     const selector = { app: options.app, ...(options.track ? { [TRACK_LABEL]: options.track } : {}) };
-    const config = engine.renderConfig(options.wiring);
+    const config = engine.renderConfig({ ...options.wiring, tls: options.tls !== undefined, recording: options.recording !== undefined });
     this.configHash = configHash(config.content);
     this.configMap = new kplus.ConfigMap(this, 'Config', {
       metadata: { name: options.configMapName, labels: { app: options.app } },
@@ -89,7 +97,12 @@ export class ServerWorkload extends Construct {
       automountServiceAccountToken: false,
       terminationGracePeriod: Duration.seconds(engine.terminationGracePeriodSeconds),
       // The official nginx image needs a root master; everything else sets non-root per container.
-      securityContext: { ensureNonRoot: !options.nginx },
+      securityContext: {
+        ensureNonRoot: !options.nginx,
+        // A new claim's root directory belongs to root: fsGroup makes it writable to the non-root server. Only on
+        // a mismatch of the root, so a claim full of recordings is not re-chowned file by file at every start.
+        ...(options.recording ? { fsGroup: engine.fsGroup, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH } : {}),
+      },
     };
     this.workload = options.headlessService
       ? new kplus.StatefulSet(this, 'Resource', {
@@ -115,9 +128,13 @@ export class ServerWorkload extends Construct {
       ApiObject.of(options.headlessService).addJsonPatch(JsonPatch.add('/spec/selector', { app: options.app }));
     }
 
-    this.server = this.workload.addContainer(
-      engine.serverContainer({ config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size }),
-    );
+    const recording = options.recording ? recordingVolume(this, options.name, options.app, options.recording) : undefined;
+    this.recordingClaim = recording?.claim;
+    this.server = this.workload.addContainer(engine.serverContainer({
+      config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size,
+      tls: options.tls ? tlsVolume(this, options.tls) : undefined,
+      recording: recording?.volume,
+    }));
     if (options.nginx) {
       this.nginxConfigMap = new kplus.ConfigMap(this, 'NginxConfig', {
         metadata: { name: options.nginx.configMapName, labels: { app: options.app } },

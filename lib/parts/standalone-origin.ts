@@ -8,6 +8,8 @@ import { ServerWorkload } from './server-workload';
 import { checkPublicPorts, createService, PortSpec, servicePort } from './services';
 import { Operations } from './ops/operations';
 import { servicePortFor } from './ops/topology';
+import { resolveRecording } from './recording';
+import { resolveTls, tlsServicePorts } from './tls';
 
 /** Object names of a one-origin topology (each concrete construct documents its defaults). */
 export interface StandaloneOriginNames {
@@ -68,6 +70,8 @@ export abstract class StandaloneOrigin extends Construct {
   public readonly service: kplus.Service;
   /** Monitoring, network policy and HTTPS entry objects (the operations pack props). */
   public readonly operations: Operations;
+  /** The recordings claim, with the `recording` prop. */
+  public readonly recordingClaim?: kplus.PersistentVolumeClaim;
 
   protected constructor(
     scope: Construct,
@@ -85,11 +89,14 @@ export abstract class StandaloneOrigin extends Construct {
     this.names = resolveNames(owner, props.names, layout.defaultNames(this.name));
     const nginx = layout.nginx ? resolveNginx(owner, layout.nginx, this.engine, this.names.nginxConfigMap ?? `${this.name}-nginx-config`) : undefined;
     const p = this.engine.ports;
+    const tls = resolveTls(owner, props.tls, this.engine);
+    const recording = resolveRecording(owner, props.recording, this.engine, 1);
     const ports: PortSpec[] = [
       ...(nginx ? [servicePort('hls', NGINX_PORT, props.ports?.hls)] : []),
       servicePort('rtmp', p.rtmp, props.ports?.rtmp),
       ...(this.exposeApi ? [servicePort('api', p.api, props.ports?.api)] : []),
       servicePort('http', p.http, props.ports?.http),
+      ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [{ prop: 'ports', ports }], false);
 
@@ -102,8 +109,11 @@ export abstract class StandaloneOrigin extends Construct {
       replicas: 1,
       size: common.size,
       nginx,
+      tls,
+      recording,
     });
     this.deployment = this.origin.workload as kplus.Deployment;
+    this.recordingClaim = this.origin.recordingClaim;
     this.configMap = this.origin.configMap;
     this.service = createService(this, 'Service', { name: this.names.service, app: this.names.app, ports, kind: 'public' }, props);
     this.operations = new Operations(this, 'Operations', {

@@ -55,6 +55,11 @@ const INTENDED: Record<string, Record<string, string>> = {
     'srs-origin-headless': 'srs-origin',
     'srs-edge-service': 'srs-edge-deploy',
   },
+  'single-origin-tls-recording': { 'rtmp-service': 'rtmp-deployment' },
+  'origin-cluster-tls-recording': {
+    'rtmp-origin-headless': 'rtmp-origin',
+    'rtmp-edge-service': 'rtmp-edge-deploy',
+  },
 };
 
 function podLabels(w: K8sObject): Record<string, string> {

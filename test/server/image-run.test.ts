@@ -28,8 +28,9 @@ describe('image (Dockerfile final stage, run in bubblewrap)', () => {
     expect(spec.entrypoint).toEqual(['node', '/app/main.js']);
     expect(spec.cmd).toEqual(['--config', SERVER_CONFIG_PATH]);
     expect(spec.user.uid).toBeGreaterThan(0);
-    expect(spec.expose.sort()).toEqual([DEFAULT_SERVER_CONFIG.rtmp.port, DEFAULT_SERVER_CONFIG.api.port, DEFAULT_SERVER_CONFIG.http.port].sort());
-    expect(spec.volumes).toEqual(expect.arrayContaining([DEFAULT_SERVER_CONFIG.hls.dir, '/tmp']));
+    const d = DEFAULT_SERVER_CONFIG;
+    expect(spec.expose.sort()).toEqual([d.rtmp.port, d.api.port, d.http.port, d.rtmps.port, d.https.port].sort());
+    expect(spec.volumes).toEqual(expect.arrayContaining([d.hls.dir, d.dvr.dir, '/tmp']));
     expect(spec.copies.map((c) => c.to)).toEqual(expect.arrayContaining(['/app/main.js', '/app/player']));
     const text = fs.readFileSync(DOCKERFILE, 'utf8').replace(/\\\n/g, ' ');
     expect(text).toMatch(/^FROM (--platform=\$BUILDPLATFORM )?node:20-bookworm-slim AS build$/m);

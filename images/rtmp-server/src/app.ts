@@ -13,6 +13,10 @@ import { startCluster } from './cluster/start-cluster';
 import { Hooks } from './hooks/hooks';
 import { hlsFields } from './hooks/srs-body';
 import { Forwarder } from './forward/forwarder';
+import { createDvrSinkFactory, DvrSinkFactory } from './dvr/dvr-output';
+import type { DvrStats } from './dvr/dvr-recorder';
+import type { TlsStats } from './tls/cert-store';
+import { startTlsListeners } from './tls/tls-listeners';
 
 /**
  * The media side of the server: RTMP listener, HTTP media listener (FLV, HLS, player page), the hub,
@@ -26,6 +30,12 @@ export interface MediaApp {
   readonly hooks: Hooks;
   /** Forwarding of local publishes, or null on an edge. */
   readonly forwarder: Forwarder | null;
+  /** DVR counters, or null when this server records nothing. */
+  readonly dvrStats: DvrStats | null;
+  /** Certificate counters, or null without TLS listeners. */
+  readonly tlsStats: TlsStats | null;
+  /** Waits for recordings closed so far to be finished (renamed or remuxed); shutdown calls it. */
+  flushRecordings(): Promise<void>;
   /** Binds the RTMP and HTTP media listeners. */
   listen(): Promise<void>;
   /** Closes the listeners: no new connections; running sessions continue. */
@@ -42,7 +52,11 @@ export interface MediaApp {
  * Fields that keep their running value on reload; only a restart applies them: the listeners, the shared RTMP
  * encoding, and the HLS directory that the writers and the HTTP server must agree on.
  */
-const HELD_ON_RELOAD = ['mode', 'rtmp.port', 'rtmp.chunkSize', 'http.port', 'hls.dir', 'hls.enabled'] as const;
+const HELD_ON_RELOAD = [
+  'mode', 'rtmp.port', 'rtmp.chunkSize', 'http.port', 'hls.dir', 'hls.enabled',
+  // TLS listeners and their certificate paths (a renewed certificate at the same paths is picked up live), DVR root.
+  'rtmps.enabled', 'rtmps.port', 'https.enabled', 'https.port', 'tls.certFile', 'tls.keyFile', 'dvr.enabled', 'dvr.dir',
+] as const;
 /** Of those, what reload() reports itself (the HLS writers' setConfig reports hls.*). */
 const RESTART_FIELDS = HELD_ON_RELOAD.filter((f) => !f.startsWith('hls.'));
 
@@ -96,18 +110,33 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   const http = new MediaHttpServer(ctx, () => ({
     cors: config.http.cors, playerPage: config.http.playerPage, hlsDir: config.hls.dir, hlsEnabled: config.hls.enabled,
   }), cluster?.hlsProxy);
+  // RTMPS and HTTPS (src/tls): the same sessions and routes as the plain listeners, behind the certificate.
+  const secure = startTlsListeners(config, rtmp, http, log);
+  // Recording (src/dvr): like HLS, on the server where streams are published, not on edges.
+  let dvr: DvrSinkFactory | null = null;
+  if (config.dvr.enabled && config.mode !== 'edge') {
+    // SRS on_dvr per finished file: `cwd` + `file` (absolute), as SRS sends it.
+    dvr = createDvrSinkFactory(config.dvr, log, {
+      onFileClosed: (f) => hooks.notifyStream('onDvr', f.app, f.stream, { cwd: process.cwd(), file: f.file }),
+    });
+    hub.addSinkFactory(dvr);
+  }
 
   return {
     hub,
     hlsStats: hls ? hls.stats : null,
     hooks,
     forwarder,
+    dvrStats: dvr ? dvr.stats : null,
+    tlsStats: secure ? secure.stats : null,
+    flushRecordings: async () => { await dvr?.flush(); },
     async listen() {
       await rtmp.listen(config.rtmp.port);
       await http.listen(config.http.port);
+      await secure?.listen();
     },
     async stopAccepting() {
-      await Promise.all([rtmp.stop(), http.stop()]);
+      await Promise.all([rtmp.stop(), http.stop(), secure?.stop()]);
     },
     activeSessions: () => hub.activeCount(),
     closeAll() {
@@ -119,11 +148,14 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       relay?.close();
       forwarder?.close();
       cluster?.close();
+      secure?.close();
+      dvr?.close();
     },
     reload(next) {
       const restart: string[] = RESTART_FIELDS.filter((f) => JSON.stringify(valueAt(next, f)) !== JSON.stringify(valueAt(config, f)));
       if (hls) restart.push(...hls.setConfig(next.hls));
       else if (next.hls.enabled && config.mode !== 'edge') restart.push('hls.enabled');
+      dvr?.setConfig(next.dvr); // dvr.dir and dvr.enabled are in HELD_ON_RELOAD, reported above
       hub.updateSettings(next.play);
       edge?.update(next.edge);
       relay?.update(next);

@@ -43,8 +43,13 @@ async function run(input: LoadInput, flags: ParsedFlags, loaded: LoadedConfig, l
   // Installed before binding, so a SIGTERM during start-up also ends cleanly with exit 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => lifecycle.handleSignal(signal));
 
-  const api = await startApiServer({ hub: app.hub, hlsStats: app.hlsStats, hooks: app.hooks, config: () => config, lifecycle, log }, config.api.port);
+  const api = await startApiServer({
+    hub: app.hub, hlsStats: app.hlsStats, dvrStats: app.dvrStats, tlsStats: app.tlsStats, hooks: app.hooks,
+    config: () => config, lifecycle, log,
+  }, config.api.port);
   lifecycle.onExit(() => api.close());
+  // Recordings ended by the shutdown are renamed to their final name (an MP4 remux may not finish in time).
+  lifecycle.onExit(() => app.flushRecordings());
   await app.listen();
   lifecycle.markListening();
   log.info({ event: 'listening', rtmp: config.rtmp.port, http: config.http.port, api: api.port },

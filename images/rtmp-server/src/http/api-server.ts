@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from '../../../../lib/server-config';
 import type { HubView } from '../hub/types';
 import type { HlsStats } from '../hls/writer';
+import type { DvrStats } from '../dvr/dvr-recorder';
+import type { TlsStats } from '../tls/cert-store';
 import type { Logger } from '../log';
 import { VERSION } from '../log';
 import { listenOn } from '../session/listen';
@@ -22,6 +24,10 @@ export interface ApiDeps {
   readonly hlsStats?: HlsStats | null;
   /** HTTP callbacks, for /metrics. */
   readonly hooks?: Hooks;
+  /** DVR counters for /metrics; absent or null when nothing is recorded. */
+  readonly dvrStats?: DvrStats | null;
+  /** Certificate counters for /metrics; absent or null without TLS listeners. */
+  readonly tlsStats?: TlsStats | null;
   /** The config in force (reloads replace it), for api.allowKick and the mode. */
   readonly config: () => ServerConfig;
   readonly lifecycle: {
@@ -54,8 +60,11 @@ const notFound = (code = 404): Reply => json(404, srsReply(code));
 export function createApiHandler(deps: ApiDeps): http.RequestListener {
   const { hub, lifecycle, log } = deps;
   const summaries = new Summaries(hub);
-  const metrics = createMetrics({ hub, hlsStats: deps.hlsStats ?? null, mode: () => deps.config().mode, ready: () => lifecycle.isReady(),
-    hooks: deps.hooks, streamSeries: () => deps.config().metrics.streamSeries });
+  const metrics = createMetrics({
+    hub, hlsStats: deps.hlsStats ?? null, dvrStats: deps.dvrStats ?? null, tlsStats: deps.tlsStats ?? null,
+    mode: () => deps.config().mode, ready: () => lifecycle.isReady(),
+    hooks: deps.hooks, streamSeries: () => deps.config().metrics.streamSeries,
+  });
 
   // Routes by path shape: `*` matches one segment (an id).
   const routes: [string, string, Handler][] = [

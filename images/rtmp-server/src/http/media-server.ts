@@ -29,10 +29,7 @@ export class MediaHttpServer {
     private readonly hlsProxy?: HlsProxy,
   ) {
     this.server = http.createServer((req, res) => this.route(req, res));
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
+    this.track(this.server);
     this.server.on('clientError', (_e, socket) => socket.destroy());
     this.server.on('error', (e) => ctx.log.error({ event: 'http-listener-error', err: e.message }, 'HTTP listener error'));
   }
@@ -51,6 +48,22 @@ export class MediaHttpServer {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     }
+  }
+
+  /**
+   * Serves the same routes on another listener (the HTTPS one, src/tls): its connections are tracked here too,
+   * so closeAll() ends them with the plain ones.
+   */
+  serveOn(other: http.Server): void {
+    other.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.route(req, res));
+    this.track(other);
+  }
+
+  private track(server: http.Server): void {
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
   }
 
   listen(port: number, host?: string): Promise<void> {

@@ -3,6 +3,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Hooks } from '../hooks/hooks';
 import type { HlsStats } from '../hls/writer';
+import type { DvrStats } from '../dvr/dvr-recorder';
+import type { TlsStats } from '../tls/cert-store';
 import type { HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
 import { registerStreamMetrics } from './metrics-streams';
@@ -12,6 +14,10 @@ export interface MetricsDeps {
   readonly hub: HubView;
   /** HLS writer counters, or null when this server writes no HLS (edges). */
   readonly hlsStats: HlsStats | null;
+  /** DVR counters, or null when nothing is recorded. */
+  readonly dvrStats?: DvrStats | null;
+  /** Certificate counters, or null without TLS listeners. */
+  readonly tlsStats?: TlsStats | null;
   readonly mode: () => string;
   readonly ready: () => boolean;
   /** HTTP callbacks, counted as they complete (absent in tests that have none). */
@@ -22,7 +28,7 @@ export interface MetricsDeps {
 
 const PREFIX = 'rtmp_server_';
 
-export function createMetrics({ hub: live, hlsStats, mode, ready, hooks, streamSeries }: MetricsDeps): Registry {
+export function createMetrics({ hub: live, hlsStats, dvrStats, tlsStats, mode, ready, hooks, streamSeries }: MetricsDeps): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const hub = scrapeSnapshot(live);
@@ -87,6 +93,23 @@ export function createMetrics({ hub: live, hlsStats, mode, ready, hooks, streamS
   follow('config_reloads_rejected_total', 'Config changes refused (invalid) or failed to apply; the running config stayed.', () => opsCounters.configReloadsRejected);
   follow('upstream_pull_failures_total', 'Edge pulls that could not reach their origin or lost it (each attempt counts).', () => opsCounters.upstreamPullFailures);
   registerStreamMetrics(register, { streams: () => hub.streams(), cap: streamSeries ?? (() => 0) });
+  if (dvrStats) {
+    const dvr = dvrStats;
+    gauge('dvr_recordings_active', 'Recording files open now.', () => dvr.recordingsActive);
+    follow('dvr_files_written_total', 'Recording files finished (renamed or remuxed).', () => dvr.filesWritten);
+    follow('dvr_bytes_written_total', 'FLV bytes written by the recorders.', () => dvr.bytesWritten);
+    follow('dvr_write_errors_total', 'Recording writes or renames that failed.', () => dvr.writeErrors);
+    follow('dvr_dropped_frames_total', 'Frames not recorded because the disk fell behind.', () => dvr.droppedFrames);
+    follow('dvr_refused_streams_total', 'Streams not recorded because of an unsafe name or path.', () => dvr.refusedNames);
+    follow('dvr_remux_failures_total', 'MP4 remuxes that failed (the FLV was kept).', () => dvr.remuxFailures);
+    follow('dvr_files_deleted_total', 'Recordings deleted by dvr.keepHours retention.', () => dvr.filesDeleted);
+  }
+  if (tlsStats) {
+    const t = tlsStats;
+    gauge('tls_certificate_not_after_seconds', 'Expiry of the certificate served by RTMPS/HTTPS (unix seconds).', () => t.notAfterSeconds);
+    follow('tls_certificate_reloads_total', 'Renewed certificates picked up without a restart.', () => t.reloads);
+    follow('tls_certificate_reload_failures_total', 'Changed certificate files that could not be used (the old pair stayed).', () => t.reloadFailures);
+  }
   return register;
 }
 

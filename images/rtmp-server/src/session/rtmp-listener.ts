@@ -14,7 +14,8 @@ export class RtmpListener {
     this.server.on('error', (e) => ctx.log.error({ event: 'rtmp-listener-error', err: e.message }, 'RTMP listener error'));
   }
 
-  private accept(socket: net.Socket): void {
+  /** Starts a session on a connected socket: this listener's own, or one another listener accepted (RTMPS). */
+  accept(socket: net.Socket): void {
     let session: RtmpSession;
     try {
       session = new RtmpSession(socket, this.ctx);
