@@ -47,7 +47,7 @@ afterAll(async () => {
 /** GET over HTTPS trusting only `ca`; resolves status and body. */
 function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    https.get(url, { ca }, (res) => {
+    https.get(url, { ca, agent: false }, (res) => { // no pooled socket or cached TLS session: a full handshake each time
       let body = '';
       res.on('data', (d) => { body += d; });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
