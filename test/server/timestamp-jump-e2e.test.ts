@@ -99,22 +99,28 @@ test('a 10 s jump back inside one publish: RTMP and FLV players see monotonic ti
       } });
     }).on('error', () => {});
   }, 300);
+  let verdict: Record<string, unknown>;
   try {
     const [err, tags] = await Promise.all([rtmp, flv, publishing]);
-    // RTMP: ffmpeg's muxer complains about every DTS that goes back.
-    expect(err.match(/non[- ]monoton/gi) ?? []).toEqual([]);
-    // FLV: no step back beyond interleaving, and the stream's clock keeps up with the wall clock.
     expect(tags.length).toBeGreaterThan(100);
-    for (let i = 1; i < tags.length; i++) expect(tags[i].ts - tags[i - 1].ts).toBeGreaterThan(-1000);
     const mediaMs = tags[tags.length - 1].ts - tags[0].ts;
     const wallMs = tags[tags.length - 1].at - tags[0].at;
-    expect(mediaMs).toBeGreaterThan(wallMs - 3000);
+    verdict = {
+      // RTMP: ffmpeg's muxer complains about every DTS that goes back.
+      rtmpNonMonotonicDts: (err.match(/non[- ]monoton/gi) ?? []).length,
+      // FLV: no step back beyond interleaving, and the stream's clock keeps up with the wall clock.
+      flvStepsBack: tags.filter((t, i) => i > 0 && t.ts - tags[i - 1].ts < -1000).length,
+      flvClockBehind: mediaMs < wallMs - 3000,
+      // HLS: one TARGETDURATION for the playlist's life, the jump marked, no EXTINF above it.
+      hlsTargetDurations: [...targets],
+      hlsDiscontinuity: marked,
+      hlsLongSegments: parsePlaylist(last).segments.filter((x) => Math.round(x.duration) > 2).length,
+    };
   } finally {
     clearInterval(poll);
   }
-  // HLS: one TARGETDURATION for the playlist's life, and the jump marked.
-  expect([...targets]).toEqual([2]);
-  expect(marked).toBe(true);
-  const pl = parsePlaylist(last);
-  for (const s of pl.segments) expect(Math.round(s.duration)).toBeLessThanOrEqual(2);
+  expect(verdict).toEqual({
+    rtmpNonMonotonicDts: 0, flvStepsBack: 0, flvClockBehind: false,
+    hlsTargetDurations: [2], hlsDiscontinuity: true, hlsLongSegments: 0,
+  });
 }, 90_000);
