@@ -250,13 +250,14 @@ export class HlsWriter {
     if (lead) {
       const age = f.dts - cur.startDts;
       // A keyframe of a later slot cuts, unless the segment would round above TARGETDURATION.
-      if (key && age < this.targetDuration * 1000 + 500 && (slot === cur.slot + 1 || !this.heldLead())) {
+      if (key && age < this.targetDuration * 1000 + 500 && (slot === cur.slot + 1 || !this.heldPast(cur, false))) {
         this.split(f);
         return;
       }
-      // The next slot ended without a keyframe, or the segment reached TARGETDURATION: split, then place f again.
+      // The next slot ended without a keyframe, or the segment reached TARGETDURATION: split where that slot's
+      // media starts (a leading frame if there is one), then place f again.
       if (slot >= cur.slot + 2 || age >= this.targetDuration * 1000) {
-        const at = this.heldLead() ?? f;
+        const at = this.heldPast(cur, true) ?? this.heldPast(cur, false) ?? f;
         this.split(at);
         if (at !== f) this.place(f, lead, key);
         return;
@@ -265,9 +266,10 @@ export class HlsWriter {
     this.held.push(f);
   }
 
-  private heldLead(): TsFrame | undefined {
+  /** The first held frame past the open segment's slot (of the leading track only, if `lead`). */
+  private heldPast(cur: OpenSegment, lead: boolean): TsFrame | undefined {
     const videoLed = this.muxer.tracks.video || this.expectVideo;
-    return this.held.find((h) => h.video || !videoLed);
+    return this.held.find((h) => this.slotOf(h.dts) > cur.slot && (!lead || h.video || !videoLed));
   }
 
   /** Closes the open segment where `at` starts (held frames before it go in first) and opens the next at `at`. */
