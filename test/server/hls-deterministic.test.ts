@@ -124,3 +124,20 @@ test('issue 14.6: an 8 s forward jump cuts the segment at the jump with a discon
   for (const s of pl.segments) expect(Math.round(s.duration)).toBeLessThanOrEqual(2);
   expectConsecutive(pl);
 });
+
+test('keyframes drifting across the slots (GOP 1.1 s, 1 s fragments): no number skips, late writers agree', async () => {
+  // Timestamps stretched by 10 %: every tenth slot or so holds no keyframe and gets its segment without one.
+  const drift = tags.map((t) => ({ ...t, timestamp: Math.round(t.timestamp * 1.1) }));
+  const all = await run('drift-all', drift, { fragmentSeconds: 1 });
+  const key = drift.find((t) => isVideoKey(t) && t.timestamp >= 9000)!;
+  const late = await run('drift-late', [...drift.filter(isConfig), ...drift.filter((t) => !isConfig(t) && t.timestamp >= key.timestamp)],
+    { fragmentSeconds: 1 });
+  for (const pl of [all, late]) {
+    expect(pl.targetDuration).toBe(1);
+    expectConsecutive(pl);
+    for (const s of pl.segments) expect(Math.round(s.duration)).toBeLessThanOrEqual(1);
+  }
+  expect(all.segments.length).toBeGreaterThan(18);
+  expect(late.segments.length).toBeGreaterThan(8);
+  for (const s of late.segments) expect(all.segments.find((a) => a.name === s.name)?.duration).toBeCloseTo(s.duration, 3);
+});

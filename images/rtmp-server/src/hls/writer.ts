@@ -4,13 +4,13 @@
  * Segmentation is a function of the timestamps alone, so every server fed the same messages (a RelayCluster's
  * servers, fed by one relay) cuts the same segments with the same numbers and names, whenever it joined:
  * - the stream's time is divided into slots of `fragmentSeconds` (T); segment number = slot (+ a shift, below);
- * - a segment is cut at the first keyframe at or after each multiple of T, and numbered by that keyframe's slot;
- * - a slot with no keyframe still gets its segment, cut (without a keyframe) at its first frame, so numbers
- *   never skip; a segment is also split there once it reaches TARGETDURATION (the "cap"), so no EXTINF ever
- *   exceeds it. To place those cuts, frames past a slot's start are held (at most about one slot) until the
- *   slot's keyframe or its end decides;
- * - a writer that starts (or a new publish) takes as its first boundary only a keyframe it can tell is one:
- *   one exactly on a multiple of T, or the first keyframe in a later slot than the first one it saw;
+ * - slot k's segment starts at its first keyframe if that comes within W of the slot's start (kT), else at the
+ *   slot's first frame (no keyframe), where W = TARGETDURATION + 0.45 s - T. Each boundary depends on its own
+ *   slot's frames only, so a writer that joined later finds the same ones; every slot gets a segment, so numbers
+ *   never skip; and no EXTINF rounds above TARGETDURATION. Frames past a slot's start are held (at most W) until
+ *   the keyframe or the end of the window decides;
+ * - a writer that may have joined mid-stream (a new writer or publish fed by another server) muxes into a
+ *   warm-up segment that it does not write, until the first boundary it has seen whole;
  * - TARGETDURATION = ceil(T) and T are fixed for the playlist's life (RFC 8216 §6.2.1); a reload of
  *   `fragmentSeconds` applies to playlists started after it.
  * Discontinuities (a new publish, a rebased timestamp jump, a gap longer than a slot) close the segment; the
@@ -73,13 +73,15 @@ const REPLAY_SLOTS = 3;
 
 const FROM_START: TimelineInfo = { jumped: false, fromStart: true };
 
-/** How the next first segment is chosen: a boundary it can verify (start, new publish), or any keyframe (jump). */
+/** How the first segment is chosen: the first boundary seen whole (after a warm-up), or the first keyframe. */
 const enum Start { Verify, Any }
 
 interface OpenSegment {
   readonly seq: number;
   /** Slot of its start (seq without the shift). */
   readonly slot: number;
+  /** Muxed only to find the first boundary (a writer that joined mid-stream): never written. */
+  readonly warmup: boolean;
   readonly startDts: number;
   lastDts: number;
   /** Last DTS of the leading track (video, or audio when audio-only): where a cut-short segment ends. */
@@ -98,16 +100,15 @@ export class HlsWriter {
   private cur: OpenSegment | null = null;
   /** Frames past the open segment's slot, waiting for that slot's keyframe (or its end) to place the cut. */
   private held: TsFrame[] = [];
-  /** Slot length (ms) and TARGETDURATION (s), fixed for the playlist's life. */
+  /** Slot length (ms), keyframe window (ms) and TARGETDURATION (s), fixed for the playlist's life. */
   private readonly slotMs: number;
+  private readonly windowMs: number;
   private readonly targetDuration: number;
   /** Added to slot numbers to keep sequence numbers consecutive across discontinuities. */
   private shift = 0;
   private lastSeq = -1;
   private newestDts = -1;
   private start = Start.Verify;
-  /** Slot of the first keyframe seen while verifying a start (-1: none yet). */
-  private firstKeySlot = -1;
   private lastSegmentBytes = 0;
   /** Bytes of closed segments not yet on disk. */
   private pendingBytes = 0;
@@ -133,6 +134,7 @@ export class HlsWriter {
   ) {
     this.slotMs = Math.max(1, Math.round(timing.fragmentSeconds * 1000));
     this.targetDuration = Math.max(1, Math.ceil(timing.fragmentSeconds));
+    this.windowMs = Math.max(0, this.targetDuration * 1000 + 450 - this.slotMs);
     this.queue = new SerialQueue((e) => {
       this.stats.writeErrors++;
       this.log.warn({ event: 'hls-write-error', stream: paths.stream, err: String(e) }, 'HLS write failed');
@@ -238,7 +240,8 @@ export class HlsWriter {
   private place(f: TsFrame, lead: boolean, key: boolean): void {
     const cur = this.cur;
     if (!cur) {
-      if (key && this.canStart(f)) this.openAt(f);
+      // Verify: any leading frame opens a warm-up segment; the first boundary after it is seen whole.
+      if (this.start === Start.Verify ? lead : key) this.put(this.open(f.dts, this.slotOf(f.dts), this.start === Start.Verify), f);
       return;
     }
     const slot = this.slotOf(f.dts);
@@ -248,15 +251,15 @@ export class HlsWriter {
       return;
     }
     if (lead) {
-      const age = f.dts - cur.startDts;
-      // A keyframe of a later slot cuts, unless the segment would round above TARGETDURATION.
-      if (key && age < this.targetDuration * 1000 + 500 && (slot === cur.slot + 1 || !this.heldPast(cur, false))) {
+      const next = cur.slot + 1;
+      const windowEnd = next * this.slotMs + this.windowMs;
+      // The next slot's keyframe, early enough in it: the boundary.
+      if (key && slot === next && f.dts < windowEnd) {
         this.split(f);
         return;
       }
-      // The next slot ended without a keyframe, or the segment reached TARGETDURATION: split where that slot's
-      // media starts (a leading frame if there is one), then place f again.
-      if (slot >= cur.slot + 2 || age >= this.targetDuration * 1000) {
+      // The window passed without one: the boundary is the slot's first frame. Then place f again.
+      if (slot > next || f.dts >= windowEnd) {
         const at = this.heldPast(cur, true) ?? this.heldPast(cur, false) ?? f;
         this.split(at);
         if (at !== f) this.place(f, lead, key);
@@ -280,7 +283,10 @@ export class HlsWriter {
     let i = 0;
     for (; i < held.length && held[i] !== at; i++) this.put(cur, held[i]);
     this.close(at.dts);
-    const next = this.open(at.dts, this.slotOf(at.dts));
+    const slot = this.slotOf(at.dts);
+    // After a warm-up, a boundary this writer already has (a publish replaying a GOP) is warm-up again.
+    const replay = cur.warmup && this.lastSeq >= 0 && slot + this.shift <= this.lastSeq && this.lastSeq - (slot + this.shift) < REPLAY_SLOTS;
+    const next = this.open(at.dts, slot, replay);
     for (; i < held.length; i++) this.put(next, held[i]);
     if (!held.includes(at)) this.put(next, at);
   }
@@ -295,32 +301,6 @@ export class HlsWriter {
     this.held = [];
     this.nextDiscontinuity = true;
     this.start = start;
-    this.firstKeySlot = -1;
-  }
-
-  /**
-   * Whether keyframe `f` may start the first segment. While verifying (a new writer or publish, which may have
-   * joined mid-slot), only a keyframe that is certainly the first at/after a multiple of T may.
-   */
-  private canStart(f: TsFrame): boolean {
-    const slot = this.slotOf(f.dts);
-    if (this.start === Start.Verify && f.dts % this.slotMs !== 0) {
-      if (this.firstKeySlot < 0 || slot <= this.firstKeySlot) {
-        if (this.firstKeySlot < 0) this.firstKeySlot = slot;
-        return false;
-      }
-    }
-    if (this.lastSeq < 0) return true;
-    const natural = slot + this.shift;
-    // A publish that replays what this writer already has (a push reconnecting mid-GOP): wait for the next slot,
-    // so the numbers stay those of the servers that never lost the stream.
-    if (this.start === Start.Verify && natural <= this.lastSeq && this.lastSeq - natural < REPLAY_SLOTS) return false;
-    if (natural !== this.lastSeq + 1) this.shift += this.lastSeq + 1 - natural;
-    return true;
-  }
-
-  private openAt(f: TsFrame): void {
-    this.put(this.open(f.dts, this.slotOf(f.dts)), f);
   }
 
   private put(cur: OpenSegment, f: TsFrame): void {
@@ -337,27 +317,29 @@ export class HlsWriter {
     return cur.lastLeadDts + this.lastLeadDelta;
   }
 
-  private open(dts: number, slot: number): OpenSegment {
+  private open(dts: number, slot: number, warmup = false): OpenSegment {
     // Sized from the previous segment, so the buffer rarely grows.
     const out = new TsBuffer(Math.ceil(this.lastSegmentBytes * 1.25));
     this.muxer.tables(out);
     const { video, audio } = this.muxer.tracks;
-    // Numbers never go back (a shifted slot can only lag behind after a wrap of the 32-bit timeline).
-    if (slot + this.shift <= this.lastSeq) this.shift = this.lastSeq + 1 - slot;
+    // After a discontinuity numbers go on by one (MEDIA-SEQUENCE counts segments); they never go back.
+    if (!warmup && this.lastSeq >= 0 && (this.nextDiscontinuity || slot + this.shift <= this.lastSeq)) {
+      this.shift = this.lastSeq + 1 - slot;
+    }
     const seq = slot + this.shift;
-    this.lastSeq = seq;
+    if (!warmup) this.lastSeq = seq;
     this.cur = {
-      seq, slot, startDts: dts, lastDts: dts, lastLeadDts: dts, out, frames: 0,
+      seq, slot, warmup, startDts: dts, lastDts: dts, lastLeadDts: dts, out, frames: 0,
       discontinuity: this.nextDiscontinuity, video, audio,
     };
-    this.nextDiscontinuity = false;
+    if (!warmup) this.nextDiscontinuity = false;
     return this.cur;
   }
 
   private close(endDts: number): void {
     const cur = this.cur;
     this.cur = null;
-    if (!cur || cur.frames === 0) return; // tables only: nothing to play
+    if (!cur || cur.frames === 0 || cur.warmup) return; // tables only, or a warm-up: nothing to play
     this.lastSegmentBytes = cur.out.length;
     if (this.pendingBytes + cur.out.length > MAX_PENDING_BYTES) {
       this.stats.droppedSegments++;

@@ -8,7 +8,7 @@
  *   are real gaps (HLS cuts a segment with a discontinuity there). Differences are taken modulo 2^32, so the
  *   RTMP timestamp wrap is a small step forward, not a jump.
  * - An encoder's timeline (first timestamp under FRESH_BELOW_MS) is moved to start at the wall clock, taken
- *   modulo EPOCH_SPAN_MS above EPOCH_BASE_MS. HLS derives segment numbers from these timestamps, so a stream
+ *   modulo EPOCH_SPAN_MS above EPOCH_BASE_MS and rounded up to EPOCH_ALIGN_MS. HLS derives segment numbers from these timestamps, so a stream
  *   published again never reuses a segment name (segments are cached for a day), even after every server
  *   restarted. A timeline that already starts that high came from one of our servers (a relay push, an edge
  *   pull) and is kept as it is, so every server fed by one relay sees the same timestamps.
@@ -21,6 +21,11 @@ export const JUMP_FORWARD_MS = 10_000;
 const STEP_MS = 40;
 const FRESH_BELOW_MS = 1_000_000;
 const EPOCH_BASE_MS = 2_000_000;
+/**
+ * The start is rounded up to 10 s, so an encoder's keyframes keep their phase against HLS slots of 1, 2, 5 or 10 s
+ * (segments then start on keyframes: hls/writer.ts).
+ */
+const EPOCH_ALIGN_MS = 10_000;
 /** 2^30 ms ≈ 12.4 days: names repeat only after that, far beyond a day's caching; the 32-bit wrap is ≥ 37 days away. */
 const EPOCH_SPAN_MS = 2 ** 30;
 
@@ -44,7 +49,7 @@ export class PublishClock implements TimelineInfo {
     this.jumped = false;
     if (this.newest < 0) {
       this.fromStart = raw < FRESH_BELOW_MS;
-      if (this.fromStart) this.offset = EPOCH_BASE_MS + (this.now() % EPOCH_SPAN_MS);
+      if (this.fromStart) this.offset = EPOCH_BASE_MS + Math.ceil((this.now() % EPOCH_SPAN_MS) / EPOCH_ALIGN_MS) * EPOCH_ALIGN_MS;
       this.newest = (raw + this.offset) >>> 0;
       return this.newest;
     }
