@@ -45,7 +45,11 @@ export interface HlsConfig {
   readonly enabled: boolean;
   /** Directory the playlists and segments are written under (`{dir}/{app}/{stream}.m3u8`). @default '/var/lib/rtmp-server/hls' */
   readonly dir: string;
-  /** Target segment length in seconds (segments cut on the next keyframe after it). @default 2 */
+  /**
+   * Segment length in seconds: segments are cut at the first keyframe at/after each multiple of it in the stream's
+   * timestamps (the same cuts and names on every server), and ceil of it is the playlist's fixed TARGETDURATION.
+   * A reload applies to playlists started afterwards. @default 2
+   */
   readonly fragmentSeconds: number;
   /** Length of the live playlist window in seconds; older segments are deleted. @default 10 */
   readonly windowSeconds: number;

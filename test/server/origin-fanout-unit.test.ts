@@ -15,22 +15,28 @@ class FakeSocket implements PlayerSocket {
   cork(): void {}
   uncork(): void {}
   write(b: Buffer): boolean { this.writes.push(b); return true; }
-  /** FLV tags written after the header: [type, timestamp, keyframe]. */
+  /** FLV tags written after the header: [type, timestamp - T0 (configs sent before any frame: 0), keyframe]. */
   tags(skipHeader = true): [number, number, boolean][] {
     const all = Buffer.concat(this.writes);
     const out: [number, number, boolean][] = [];
     let off = skipHeader ? 13 : 0;
     while (off + 11 <= all.length) {
       const size = all.readUIntBE(off + 1, 3);
-      out.push([all[off], all.readUIntBE(off + 4, 3), all[off] === 9 && all[off + 11] >> 4 === 1]);
+      const ts = (all.readUIntBE(off + 4, 3) | (all[off + 7] << 24)) >>> 0;
+      out.push([all[off], ts >= T0 ? ts - T0 : ts, all[off] === 9 && all[off + 11] >> 4 === 1]);
       off += 11 + size + 4;
     }
     return out;
   }
 }
 
-const video = (ts: number, key: boolean): MediaMessage => ({ type: 9, timestamp: ts, payload: Buffer.from([key ? 0x17 : 0x27, 1, 0, 0, 0, 0xaa]) });
-const audio = (ts: number): MediaMessage => ({ type: 8, timestamp: ts, payload: Buffer.from([0xaf, 1, 0xbb]) });
+/**
+ * Frame timestamps start at T0, as a timeline relayed or pulled from another server does: the hub keeps those
+ * as they are (an encoder's, starting near 0, it moves to the wall clock: hub/timeline.ts).
+ */
+const T0 = 10_000_000;
+const video = (ts: number, key: boolean): MediaMessage => ({ type: 9, timestamp: T0 + ts, payload: Buffer.from([key ? 0x17 : 0x27, 1, 0, 0, 0, 0xaa]) });
+const audio = (ts: number): MediaMessage => ({ type: 8, timestamp: T0 + ts, payload: Buffer.from([0xaf, 1, 0xbb]) });
 const config: MediaMessage = { type: 9, timestamp: 0, payload: Buffer.from([0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f]) };
 
 function setup(play: Partial<PlaySettings> = {}) {

@@ -3,9 +3,10 @@
  * stream's files after `hls.cleanupDelaySeconds`, lets a stream that comes back before that continue its
  * playlist, and sweeps files left in `hls.dir` by a previous run (only in directories it marked as its own).
  *
- * Reload: `factory.setConfig(next)` applies fragmentSeconds / windowSeconds / cleanupDelaySeconds to running
- * writers at their next segment (and to cleanups scheduled afterwards); it returns the fields that need a
- * restart (`hls.dir`, `hls.enabled`), which it leaves unchanged.
+ * Reload: `factory.setConfig(next)` applies windowSeconds / cleanupDelaySeconds to running writers at their
+ * next segment (and to cleanups scheduled afterwards), and fragmentSeconds to playlists started afterwards (a
+ * playlist keeps its TARGETDURATION for life); it returns the fields that need a restart (`hls.dir`,
+ * `hls.enabled`), which it leaves unchanged.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -82,18 +83,18 @@ export function createHlsSinkFactory(
       if (e.active) e.writer.end();
       e.writer.resume();
     } else {
-      // Sequence numbers start at the wall clock (ms), so a stream published again after its cleanup never
-      // reuses a segment name that a cache (segments are served with a long max-age) may still hold.
+      // Sequence numbers come from the stream's timestamps, which the hub starts at the wall clock for a new
+      // encoder (hub/timeline.ts): a stream published again never reuses a name a cache may still hold.
       const ready = Promise.all([swept, cleanups.get(key)]).then(() => undefined);
       const written = onSegment && ((seg: WrittenSegment) => onSegment(app, stream, seg));
-      e = { writer: new HlsWriter(paths, timing, stats, log, ready, Date.now(), written), generation: 0, active: false, cleanupTimer: null };
+      e = { writer: new HlsWriter(paths, timing, stats, log, ready, written), generation: 0, active: false, cleanupTimer: null };
       entries.set(key, e);
     }
     const entry = e;
     const gen = ++entry.generation;
     entry.active = true;
     return {
-      onMessage: (m) => { if (entry.generation === gen) entry.writer.onMessage(m); },
+      onMessage: (m, timeline) => { if (entry.generation === gen) entry.writer.onMessage(m, timeline); },
       end: () => {
         if (entry.generation !== gen || !entry.active) return;
         entry.active = false;

@@ -1,11 +1,24 @@
 /**
  * The HLS segmenter of one stream: FLV messages in, `{stream}-{seq}.ts` segments and a live `{stream}.m3u8` out.
  *
- * A segment starts on a video keyframe (on any audio frame for audio-only streams) and is cut at the first
- * keyframe at/after `fragmentSeconds`. Segment bytes are gathered in one buffer and written in one go when the
- * segment closes; then the playlist is replaced atomically (temp file + rename), then segments that left the
- * window are deleted — all through one ordered, non-blocking queue per stream. The media path (onMessage)
- * never touches the disk and never throws.
+ * Segmentation is a function of the timestamps alone, so every server fed the same messages (a RelayCluster's
+ * servers, fed by one relay) cuts the same segments with the same numbers and names, whenever it joined:
+ * - the stream's time is divided into slots of `fragmentSeconds` (T); segment number = slot (+ a shift, below);
+ * - slot k's segment starts at its first keyframe if that comes within W of the slot's start (kT), else at the
+ *   slot's first frame (no keyframe), where W = TARGETDURATION + 0.45 s - T. Each boundary depends on its own
+ *   slot's frames only, so a writer that joined later finds the same ones; every slot gets a segment, so numbers
+ *   never skip; and no EXTINF rounds above TARGETDURATION. Frames past a slot's start are held (at most W) until
+ *   the keyframe or the end of the window decides;
+ * - a writer that may have joined mid-stream (a new writer or publish fed by another server) muxes into a
+ *   warm-up segment that it does not write, until the first boundary it has seen whole;
+ * - TARGETDURATION = ceil(T) and T are fixed for the playlist's life (RFC 8216 §6.2.1); a reload of
+ *   `fragmentSeconds` applies to playlists started after it.
+ * Discontinuities (a new publish, a rebased timestamp jump, a gap longer than a slot) close the segment; the
+ * next one carries #EXT-X-DISCONTINUITY and numbers go on by one (the shift), so MEDIA-SEQUENCE never skips.
+ *
+ * Segment bytes are gathered in one buffer and written in one go when the segment closes; then the playlist is
+ * replaced atomically (temp file + rename), then segments that left the window are deleted — all through one
+ * ordered, non-blocking queue per stream. The media path (onMessage) never touches the disk and never throws.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +27,7 @@ import { FlvTsMuxer, TsBuffer, TsFrame } from '../protocol/mpegts';
 import { HLS_DIR_MARKER, HlsPaths } from './paths';
 import { PlaylistSegment, renderPlaylist } from './playlist';
 import { SerialQueue } from './queue';
-import type { MediaMessage } from '../hub/types';
+import type { MediaMessage, TimelineInfo } from '../hub/types';
 
 /** The timing settings a writer reads at each decision (mutable: a config reload applies at the next segment). */
 export interface HlsTiming {
@@ -60,16 +73,27 @@ const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 /** Audio this long (ms) without the video that metadata announced makes the stream audio-only. */
 const VIDEO_WAIT_MS = 3000;
-/** A timestamp going back by more than this (ms) is a discontinuity (publisher restart, encoder reset). */
+/** A timestamp going back by more than this (ms) is a discontinuity (the hub rebases these; the 32-bit wrap). */
 const BACKWARD_TOLERANCE_MS = 1000;
 /**
- * A timestamp leaping ahead by more than this (ms, or 3 fragments if longer) is one too: the gap closes the
- * segment instead of stretching it (and TARGETDURATION with it) over time that has no media.
+ * A timestamp leaping ahead by more than a slot (at least this, ms) is a gap: it closes the segment instead of
+ * stretching it over time that has no media, and the next segment starts after a discontinuity.
  */
-const FORWARD_JUMP_MS = 10000;
+const MIN_GAP_MS = 1000;
+/** A new publish whose first slot is at most this many behind the last segment is a replay: wait, do not shift. */
+const REPLAY_SLOTS = 3;
+
+const FROM_START: TimelineInfo = { jumped: false, fromStart: true };
+
+/** How the first segment is chosen: the first boundary seen whole (after a warm-up), or the first keyframe. */
+const enum Start { Verify, Any }
 
 interface OpenSegment {
   readonly seq: number;
+  /** Slot of its start (seq without the shift). */
+  readonly slot: number;
+  /** Muxed only to find the first boundary (a writer that joined mid-stream): never written. */
+  readonly warmup: boolean;
   readonly startDts: number;
   lastDts: number;
   /** Last DTS of the leading track (video, or audio when audio-only): where a cut-short segment ends. */
@@ -83,11 +107,20 @@ interface OpenSegment {
 
 export class HlsWriter {
   private muxer = new FlvTsMuxer();
-  private nextSeq: number;
   private readonly window: PlaylistSegment[] = [];
   private readonly retired: string[] = [];
   private cur: OpenSegment | null = null;
-  private maxDurationMs = 0;
+  /** Frames past the open segment's slot, waiting for that slot's keyframe (or its end) to place the cut. */
+  private held: TsFrame[] = [];
+  /** Slot length (ms), keyframe window (ms) and TARGETDURATION (s), fixed for the playlist's life. */
+  private readonly slotMs: number;
+  private readonly windowMs: number;
+  private readonly targetDuration: number;
+  /** Added to slot numbers to keep sequence numbers consecutive across discontinuities. */
+  private shift = 0;
+  private lastSeq = -1;
+  private newestDts = -1;
+  private start = Start.Verify;
   private lastSegmentBytes = 0;
   /** Bytes of closed segments not yet on disk. */
   private pendingBytes = 0;
@@ -110,20 +143,22 @@ export class HlsWriter {
     private readonly log: Logger,
     /** Resolves once the startup sweep is done, so it never deletes what this writer writes. */
     private readonly fsReady: Promise<void>,
-    firstSeq: number,
     /** Called once a segment and the playlist naming it are on disk (the on_hls hook). */
     private readonly onSegment?: (s: WrittenSegment) => void,
   ) {
-    this.nextSeq = firstSeq;
+    this.slotMs = Math.max(1, Math.round(timing.fragmentSeconds * 1000));
+    this.targetDuration = Math.max(1, Math.ceil(timing.fragmentSeconds));
+    this.windowMs = Math.max(0, this.targetDuration * 1000 + 450 - this.slotMs);
     this.queue = new SerialQueue((e) => {
       this.stats.writeErrors++;
       this.log.warn({ event: 'hls-write-error', stream: paths.stream, err: String(e) }, 'HLS write failed');
     });
   }
 
-  onMessage(m: MediaMessage): void {
+  /** `timeline` as the hub gives it; without it (tests feeding files), a timeline seen from its start. */
+  onMessage(m: MediaMessage, timeline: TimelineInfo = FROM_START): void {
     try {
-      this.handle(m);
+      this.handle(m, timeline);
     } catch (e) {
       // A bug here must not reach the hub's fan-out; count it and carry on with the next message.
       this.stats.skippedPayloads++;
@@ -136,8 +171,7 @@ export class HlsWriter {
 
   /** The publisher stopped: flush the open segment; files stay until `cleanup()`. */
   end(): void {
-    if (this.cur) this.close(this.endOf(this.cur));
-    this.nextDiscontinuity = true;
+    this.discontinue(Start.Verify);
   }
 
   /** A new publisher of the same stream within the cleanup delay: continue the sequence after a discontinuity. */
@@ -146,7 +180,8 @@ export class HlsWriter {
     this.expectVideo = false;
     this.firstAudioDts = -1;
     this.lastLeadDts = -1;
-    this.nextDiscontinuity = true;
+    this.newestDts = -1;
+    this.discontinue(Start.Verify);
   }
 
   /** Deletes the playlist and every segment still on disk (the stream ended `cleanupDelaySeconds` ago). */
@@ -170,7 +205,9 @@ export class HlsWriter {
     return this.queue.idle();
   }
 
-  private handle(m: MediaMessage): void {
+  private handle(m: MediaMessage, timeline: TimelineInfo): void {
+    // A timeline this server started is seen from its first message: its first keyframe is a boundary.
+    if (this.start === Start.Verify && !this.cur && timeline.fromStart) this.start = Start.Any;
     if (m.type === 18) {
       // onMetaData lists `videocodecid` when the encoder will send video (AMF0 key, found as plain bytes).
       if (m.payload.includes('videocodecid')) this.expectVideo = true;
@@ -186,46 +223,107 @@ export class HlsWriter {
           'HLS skipped a malformed or non-H.264/AAC payload');
       }
     }
-    if (frame) this.add(frame);
+    if (frame) this.add(frame, timeline.jumped);
   }
 
-  private add(f: TsFrame): void {
+  private add(f: TsFrame, jumped: boolean): void {
     if (this.expectVideo && !f.video && !this.muxer.tracks.video) {
       // Metadata promised video that has not come: after a while, go on as an audio-only stream.
       if (this.firstAudioDts < 0) this.firstAudioDts = f.dts;
       else if (f.dts - this.firstAudioDts > Math.max(VIDEO_WAIT_MS, this.timing.fragmentSeconds * 1000)) this.expectVideo = false;
     }
-    const videoLed = this.muxer.tracks.video || this.expectVideo;
-    const lead = f.video || !videoLed;
-    const boundary = lead && f.key;
-    let cur = this.cur;
-    const jumpMs = Math.max(FORWARD_JUMP_MS, 3 * this.timing.fragmentSeconds * 1000);
-    if (cur && (f.dts < cur.lastDts - BACKWARD_TOLERANCE_MS || f.dts > cur.lastDts + jumpMs)) {
-      this.close(this.endOf(cur));
-      this.nextDiscontinuity = true;
-      this.lastLeadDts = -1;
-      cur = null;
+    const lead = f.video || !(this.muxer.tracks.video || this.expectVideo);
+    const gapMs = Math.max(MIN_GAP_MS, this.slotMs);
+    if (jumped || (this.newestDts >= 0 && (f.dts < this.newestDts - BACKWARD_TOLERANCE_MS || f.dts > this.newestDts + gapMs))) {
+      this.discontinue(Start.Any);
+      this.newestDts = -1;
     }
+    if (f.dts > this.newestDts) this.newestDts = f.dts;
     if (lead) {
       if (this.lastLeadDts >= 0 && f.dts > this.lastLeadDts) this.lastLeadDelta = f.dts - this.lastLeadDts;
       this.lastLeadDts = f.dts;
     }
-    if (cur) {
-      const long = f.dts - cur.startDts >= this.timing.fragmentSeconds * 1000;
-      if ((boundary && long) || cur.out.length > MAX_SEGMENT_BYTES) {
-        this.close(f.dts);
-        cur = null;
+    this.place(f, lead, lead && f.key);
+  }
+
+  private slotOf(dts: number): number {
+    return Math.floor(dts / this.slotMs);
+  }
+
+  /** Puts a frame into the open segment, or holds it, or cuts/splits first: the segmentation rules above. */
+  private place(f: TsFrame, lead: boolean, key: boolean): void {
+    const cur = this.cur;
+    if (!cur) {
+      // Verify: any leading frame opens a warm-up segment; the first boundary after it is seen whole.
+      if (this.start === Start.Verify ? lead : key) this.put(this.open(f.dts, this.slotOf(f.dts), this.start === Start.Verify), f);
+      return;
+    }
+    const slot = this.slotOf(f.dts);
+    if (this.held.length === 0 && slot <= cur.slot) {
+      if (cur.out.length > MAX_SEGMENT_BYTES) this.split(f); // memory bound, whatever the timestamps
+      else this.put(cur, f);
+      return;
+    }
+    if (lead) {
+      const next = cur.slot + 1;
+      const windowEnd = next * this.slotMs + this.windowMs;
+      // The next slot's keyframe, early enough in it: the boundary.
+      if (key && slot === next && f.dts < windowEnd) {
+        this.split(f);
+        return;
+      }
+      // The window passed without one: the boundary is the slot's first frame. Then place f again.
+      if (slot > next || f.dts >= windowEnd) {
+        const at = this.heldPast(cur, true) ?? this.heldPast(cur, false) ?? f;
+        this.split(at);
+        if (at !== f) this.place(f, lead, key);
+        return;
       }
     }
-    if (!cur) {
-      if (!boundary) return; // wait for a keyframe: a segment must be decodable on its own
-      cur = this.open(f.dts);
+    this.held.push(f);
+  }
+
+  /** The first held frame past the open segment's slot (of the leading track only, if `lead`). */
+  private heldPast(cur: OpenSegment, lead: boolean): TsFrame | undefined {
+    const videoLed = this.muxer.tracks.video || this.expectVideo;
+    return this.held.find((h) => this.slotOf(h.dts) > cur.slot && (!lead || h.video || !videoLed));
+  }
+
+  /** Closes the open segment where `at` starts (held frames before it go in first) and opens the next at `at`. */
+  private split(at: TsFrame): void {
+    const cur = this.cur!;
+    const held = this.held;
+    this.held = [];
+    let i = 0;
+    for (; i < held.length && held[i] !== at; i++) this.put(cur, held[i]);
+    this.close(at.dts);
+    const slot = this.slotOf(at.dts);
+    // After a warm-up, a boundary this writer already has (a publish replaying a GOP) is warm-up again.
+    const replay = cur.warmup && this.lastSeq >= 0 && slot + this.shift <= this.lastSeq && this.lastSeq - (slot + this.shift) < REPLAY_SLOTS;
+    const next = this.open(at.dts, slot, replay);
+    for (; i < held.length; i++) this.put(next, held[i]);
+    if (!held.includes(at)) this.put(next, at);
+  }
+
+  /** A new publish, a jump or the end: flush what is open; the next segment carries a discontinuity. */
+  private discontinue(start: Start): void {
+    const cur = this.cur;
+    if (cur) {
+      for (const h of this.held) this.put(cur, h);
+      this.close(this.endOf(cur));
     }
+    this.held = [];
+    this.nextDiscontinuity = true;
+    this.start = start;
+  }
+
+  private put(cur: OpenSegment, f: TsFrame): void {
     if (f.video ? !cur.video : !cur.audio) return; // track appeared mid-segment: it joins at the next PMT
     this.muxer.mux(f, cur.out);
     cur.frames++;
     if (f.dts > cur.lastDts) cur.lastDts = f.dts;
-    if (lead && f.dts > cur.lastLeadDts) cur.lastLeadDts = f.dts;
+    const videoLed = this.muxer.tracks.video || this.expectVideo;
+    if ((f.video || !videoLed) && f.dts > cur.lastLeadDts) cur.lastLeadDts = f.dts;
   }
 
   /** Where a segment cut short (end of stream, timestamp jump) ends: one frame after its last leading frame. */
@@ -233,23 +331,29 @@ export class HlsWriter {
     return cur.lastLeadDts + this.lastLeadDelta;
   }
 
-  private open(dts: number): OpenSegment {
+  private open(dts: number, slot: number, warmup = false): OpenSegment {
     // Sized from the previous segment, so the buffer rarely grows.
     const out = new TsBuffer(Math.ceil(this.lastSegmentBytes * 1.25));
     this.muxer.tables(out);
     const { video, audio } = this.muxer.tracks;
+    // After a discontinuity numbers go on by one (MEDIA-SEQUENCE counts segments); they never go back.
+    if (!warmup && this.lastSeq >= 0 && (this.nextDiscontinuity || slot + this.shift <= this.lastSeq)) {
+      this.shift = this.lastSeq + 1 - slot;
+    }
+    const seq = slot + this.shift;
+    if (!warmup) this.lastSeq = seq;
     this.cur = {
-      seq: this.nextSeq++, startDts: dts, lastDts: dts, lastLeadDts: dts, out, frames: 0,
+      seq, slot, warmup, startDts: dts, lastDts: dts, lastLeadDts: dts, out, frames: 0,
       discontinuity: this.nextDiscontinuity, video, audio,
     };
-    this.nextDiscontinuity = false;
+    if (!warmup) this.nextDiscontinuity = false;
     return this.cur;
   }
 
   private close(endDts: number): void {
     const cur = this.cur;
     this.cur = null;
-    if (!cur || cur.frames === 0) return; // tables only: nothing to play
+    if (!cur || cur.frames === 0 || cur.warmup) return; // tables only, or a warm-up: nothing to play
     this.lastSegmentBytes = cur.out.length;
     if (this.pendingBytes + cur.out.length > MAX_PENDING_BYTES) {
       this.stats.droppedSegments++;
@@ -263,12 +367,10 @@ export class HlsWriter {
       durationMs: Math.max(1, endDts - cur.startDts),
       discontinuity: cur.discontinuity,
     };
-    this.maxDurationMs = Math.max(this.maxDurationMs, seg.durationMs);
     this.window.push(seg);
     this.trimWindow();
     const expired = this.retired.splice(0, Math.max(0, this.retired.length - RETIRED_KEEP));
-    const target = Math.max(1, Math.ceil(this.maxDurationMs / 1000), Math.ceil(this.timing.fragmentSeconds));
-    const text = renderPlaylist(this.window, target, this.discontinuitySeq);
+    const text = renderPlaylist(this.window, this.targetDuration, this.discontinuitySeq);
     const data = cur.out.bytes();
     const { paths, stats } = this;
     this.pendingBytes += data.length;

@@ -31,6 +31,14 @@ export interface HubDemandListener {
 
 interface PublisherRecord { stream: Stream; pub: PublisherInit }
 
+/**
+ * Timelines of dropped streams are remembered this long (and for at most this many streams), so a publisher
+ * that comes back continues where the last one stopped: a relay then pushes one unbroken timeline to its
+ * servers across encoder restarts, and their HLS segment numbers go on by one.
+ */
+const TIMELINE_MEMORY_MS = 3_600_000;
+const TIMELINE_MEMORY_MAX = 10_000;
+
 export class Hub implements HubView {
   readonly settings: PlaySettings;
   private readonly streamsByKey = new Map<string, Stream>();
@@ -38,6 +46,7 @@ export class Hub implements HubView {
   private readonly playerIndex = new Map<string, { stream: Stream; player: Player }>();
   private readonly sinkFactories: MediaSinkFactory[] = [];
   private demand: HubDemandListener | null = null;
+  private readonly timelines = new Map<string, { ts: number; at: number }>();
   private readonly sampler: NodeJS.Timeout;
   private nextClientId = randomBytes(4).readUInt32BE(0);
   private readonly counters = {
@@ -81,6 +90,9 @@ export class Hub implements HubView {
         slowPlayerClosed: () => { this.counters.slowPlayersClosed++; },
         error: (e) => this.log.error({ event: 'fanout-error', app, stream: name, err: e.message, stack: e.stack }, 'fan-out tick failed'),
       });
+      const past = this.timelines.get(key);
+      if (past && Date.now() - past.at < TIMELINE_MEMORY_MS) s.continueFrom(past.ts);
+      this.timelines.delete(key);
       this.streamsByKey.set(key, s);
     }
     return s;
@@ -160,7 +172,13 @@ export class Hub implements HubView {
     if (s.publisher || s.players.size > 0) return;
     this.setOrphanTimer(s, false);
     s.dispose();
-    if (this.streamsByKey.get(s.key) === s) this.streamsByKey.delete(s.key);
+    if (this.streamsByKey.get(s.key) === s) {
+      this.streamsByKey.delete(s.key);
+      if (s.lastTimestamp >= 0) {
+        this.timelines.set(s.key, { ts: s.lastTimestamp, at: Date.now() });
+        if (this.timelines.size > TIMELINE_MEMORY_MAX) this.timelines.delete(this.timelines.keys().next().value!);
+      }
+    }
   }
 
   /** Applies changed play settings to running streams (config reload). */

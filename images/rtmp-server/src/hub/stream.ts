@@ -8,6 +8,7 @@ import { audioInfo, videoInfo } from './codec-info';
 import { Batch, Entry, OutputFormat } from './entry';
 import { classify, Kind, normalizeMetadata } from './media-kind';
 import { Player, PlayerState, PlaySettings } from './player';
+import { PublishClock } from './timeline';
 import { AudioInfo, DATA, MediaMessage, MediaSink, VIDEO, VideoInfo } from './types';
 import type { ClientKind } from './types';
 
@@ -53,6 +54,8 @@ export class Stream {
   private lastTs = -1;
   private tsOffset = 0;
   private rebase = false;
+  /** This publish's own timeline (monotonic within it); sinks (HLS) see it, players see it rebased across publishers. */
+  private clock = new PublishClock();
   private metadata: Entry | null = null;
   private videoConfig: Entry | null = null;
   private audioConfig: Entry | null = null;
@@ -73,6 +76,12 @@ export class Stream {
 
   get key(): string { return `${this.app}/${this.name}`; }
 
+  /** The newest timestamp players got (-1: none), kept by the hub after the stream is dropped. */
+  get lastTimestamp(): number { return this.lastTs; }
+
+  /** A stream created again soon after it was dropped: its next publisher continues after `ts`. */
+  continueFrom(ts: number): void { if (this.lastTs < 0) this.lastTs = ts; }
+
   sendBytes(): number {
     let n = this.sendBytesGone;
     for (const p of this.players) n += p.sendBytes;
@@ -89,6 +98,7 @@ export class Stream {
     this.video = this.audio = null;
     this.sinks = sinks;
     this.rebase = this.lastTs >= 0;
+    this.clock = new PublishClock();
     for (const p of this.players) {
       p.state = PlayerState.Wait;
       safe(() => p.init.publisherChanged?.(true));
@@ -105,12 +115,19 @@ export class Stream {
   }
 
   push(m: MediaMessage): void {
-    if (this.rebase) { this.tsOffset = this.lastTs + 40 - m.timestamp; this.rebase = false; }
-    if (this.tsOffset !== 0) m = { type: m.type, timestamp: Math.max(0, m.timestamp + this.tsOffset) >>> 0, payload: m.payload };
-    this.lastTs = m.timestamp;
     const kind = classify(m);
-    if (kind === Kind.Metadata) m = { type: DATA, timestamp: m.timestamp, payload: normalizeMetadata(m.payload) };
     const isFrame = kind === Kind.Keyframe || kind === Kind.Frame;
+    // Only frames move the timeline: configs and data replayed from a cache (a late push, an edge pull) carry
+    // old timestamps, so they take the newest frame's time instead.
+    const pubTs = isFrame ? this.clock.map(m.timestamp) : this.clock.newestOr0();
+    if (isFrame && this.rebase) { this.tsOffset = this.lastTs + 40 - pubTs; this.rebase = false; }
+    const outTs = this.rebase ? Math.max(0, this.lastTs) : this.tsOffset !== 0 ? Math.max(0, pubTs + this.tsOffset) >>> 0 : pubTs;
+    if (isFrame) this.lastTs = outTs;
+    // onMetaData goes out at time 0: ffmpeg's FLV reader takes a later one for a subtitle stream.
+    if (kind === Kind.Metadata) m = { type: DATA, timestamp: 0, payload: normalizeMetadata(m.payload) };
+    else if (outTs !== m.timestamp) m = { type: m.type, timestamp: outTs, payload: m.payload };
+    // Sinks get the publish's own timeline: the same on every server a relay feeds, whatever their players did.
+    const sm: MediaMessage = pubTs === m.timestamp ? m : { type: m.type, timestamp: pubTs, payload: m.payload };
     if (m.type === VIDEO) {
       this.hasVideo = true;
       if (isFrame) this.frames++;
@@ -127,7 +144,7 @@ export class Stream {
 
     for (let i = 0; i < this.sinks.length; i++) {
       const sink = this.sinks[i];
-      if (!safe(() => sink.onMessage(m))) { safe(() => sink.end()); this.sinks = this.sinks.filter((s) => s !== sink); i--; }
+      if (!safe(() => sink.onMessage(sm, this.clock))) { safe(() => sink.end()); this.sinks = this.sinks.filter((s) => s !== sink); i--; }
     }
 
     if (this.players.size === 0) return;

@@ -93,10 +93,25 @@ export interface HubView {
  * into the hub (the hub catches and drops a failing sink), and must not block: copy what you keep.
  */
 export interface MediaSink {
-  /** Every media message in publish order, starting with metadata and sequence headers. */
-  onMessage(m: MediaMessage): void;
+  /**
+   * Every media message in publish order, starting with metadata and sequence headers, on the publish's own
+   * monotonic timeline (hub/timeline.ts), with what the hub knows about that timeline at this message.
+   */
+  onMessage(m: MediaMessage, timeline?: TimelineInfo): void;
   /** The publisher went away (or the sink was dropped); release files and timers. */
   end(): void;
+}
+
+/** What the hub knows about a message's place on its publish's timeline. */
+export interface TimelineInfo {
+  /** The publisher's timestamps jumped here and were rebased: a discontinuity. */
+  readonly jumped: boolean;
+  /**
+   * The timeline was started by this server at this publish's first message (an encoder's), so the sink sees
+   * it from its beginning. False for a timeline that came from another of our servers (a relay push, an edge
+   * pull), which may have been joined mid-stream.
+   */
+  readonly fromStart: boolean;
 }
 
 /** Returns a sink for a stream that starts publishing, or null to skip that stream. */
