@@ -1,12 +1,12 @@
 /**
- * HTTP-FLV players: `GET /{app}/{stream}.flv[?key=...]`. After validation the response is written
- * straight onto the socket (our own header, no chunked encoding), so the fan-out path is the same as for
- * RTMP players: shared FLV tag buffers, one socket write per merge window.
+ * HTTP-FLV players: `GET /{app}/{stream}.flv[?key=...]`. The fan-out writes the shared FLV tag buffers, one
+ * write per merge window, through the ServerResponse (never onto the socket itself): Node keeps pipelined
+ * requests' responses in order, so an FLV play behind `GET /` waits for that page instead of overtaking it.
+ * The body is close-delimited (no chunked encoding): the bytes on the wire are exactly the FLV stream.
  */
 import type * as http from 'node:http';
 import { checkPlay } from '../auth';
 import { isValidName } from '../hub/stream-names';
-import { flvHeader } from '../protocol/flv';
 import type { SessionContext } from '../session/context';
 
 const FLV_PATH = /^\/([^/]+)\/([^/]+)\.flv$/;
@@ -38,9 +38,14 @@ export function serveFlv(req: http.IncomingMessage, res: http.ServerResponse, ct
 
   const socket = req.socket;
   socket.setNoDelay(true);
-  const head = 'HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\nCache-Control: no-cache\r\nConnection: close\r\n' +
-    (cors ? `Access-Control-Allow-Origin: ${cors}\r\n` : '') + '\r\n';
-  const header = Buffer.concat([Buffer.from(head, 'latin1'), flvHeader()]);
+  // Neither length nor chunking: the response ends with the connection (later pipelined requests get none).
+  res.removeHeader('Content-Length');
+  res.removeHeader('Transfer-Encoding');
+  res.writeHead(200, {
+    'Content-Type': 'video/x-flv', 'Cache-Control': 'no-cache', Connection: 'close',
+    ...(cors ? { 'Access-Control-Allow-Origin': cors } : {}),
+  });
+  res.flushHeaders();
   const started = Date.now();
   ctx.hub.countAccepted();
   ctx.log.info({ event: 'play', kind: 'flv-play', client: id, ip, app, stream: name }, 'play started');
@@ -48,19 +53,25 @@ export function serveFlv(req: http.IncomingMessage, res: http.ServerResponse, ct
   const close = (reason: string, abort?: boolean) => {
     if (!closedReason) closedReason = reason;
     if (abort) { socket.destroy(); return; }
-    socket.end();
+    res.end();
     setTimeout(() => socket.destroy(), 2000).unref();
   };
   const player = ctx.hub.play(app, name, {
-    id, kind: 'flv-play', ip, format: 'flv', socket, close, recvBytes: () => socket.bytesRead,
-  }, header);
+    id, kind: 'flv-play', ip, format: 'flv', socket: res, close, recvBytes: () => socket.bytesRead,
+  });
   socket.on('error', () => {});
-  socket.once('close', () => {
+  // The response's close, or the socket's when a pipelined FLV response never got to the front of the queue.
+  let gone = false;
+  const onGone = () => {
+    if (gone) return;
+    gone = true;
     ctx.hub.stopPlay(player);
     ctx.log.info({
       event: 'close', client: id, ip, app, stream: name, role: 'play', reason: closedReason || 'peer closed',
       durationMs: Date.now() - started, bytesOut: player.sendBytes,
     }, 'session closed');
-  });
+  };
+  res.once('close', onGone);
+  socket.once('close', onGone);
   return true;
 }

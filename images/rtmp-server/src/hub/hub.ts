@@ -118,11 +118,11 @@ export class Hub implements HubView {
     this.maybeDrop(s);
   }
 
-  /** Attaches a player; `header` is written first (the FLV file header), then the cached start. */
-  play(app: string, name: string, init: PlayerInit, header: Buffer | null = null): Player {
+  /** Attaches a player; the stream writes the cached start (after the FLV file header for FLV players). */
+  play(app: string, name: string, init: PlayerInit): Player {
     const s = this.getOrCreate(app, name);
     const p = new Player(init);
-    s.addPlayer(p, header);
+    s.addPlayer(p);
     this.playerIndex.set(p.id, { stream: s, player: p });
     if (!s.publisher) {
       this.setOrphanTimer(s, true);

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { audioInfo, videoInfo } from './codec-info';
 import { Batch, Entry, OutputFormat } from './entry';
 import { classify, Kind, normalizeMetadata } from './media-kind';
+import { TrackSniffer } from './flv-tracks';
+import { flvHeader } from '../protocol/flv';
 import { Player, PlayerState, PlaySettings } from './player';
 import { AudioInfo, DATA, MediaMessage, MediaSink, VIDEO, VideoInfo } from './types';
 import type { ClientKind } from './types';
@@ -62,6 +64,8 @@ export class Stream {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private sinks: MediaSink[] = [];
+  /** The tracks the FLV header announces; FLV players that join before they are known wait for them. */
+  private readonly tracks = new TrackSniffer();
 
   constructor(
     readonly app: string,
@@ -87,6 +91,7 @@ export class Stream {
     this.gop = []; this.gopBytes = 0;
     this.hasVideo = false;
     this.video = this.audio = null;
+    this.tracks.reset();
     this.sinks = sinks;
     this.rebase = this.lastTs >= 0;
     for (const p of this.players) {
@@ -98,6 +103,7 @@ export class Stream {
   stopPublishing(): void {
     this.flush();
     this.publisher = null;
+    this.tracks.reset();
     for (const p of this.players) safe(() => p.init.publisherChanged?.(false));
     this.gop = []; this.gopBytes = 0;
     for (const s of this.sinks) safe(() => s.end());
@@ -110,6 +116,8 @@ export class Stream {
     this.lastTs = m.timestamp;
     const kind = classify(m);
     if (kind === Kind.Metadata) m = { type: DATA, timestamp: m.timestamp, payload: normalizeMetadata(m.payload) };
+    // Before this message gets its seq: FLV players joined now receive it through the normal fan-out.
+    if (this.tracks.learn(m, kind)) this.joinAwaiting();
     const isFrame = kind === Kind.Keyframe || kind === Kind.Frame;
     if (m.type === VIDEO) {
       this.hasVideo = true;
@@ -157,15 +165,29 @@ export class Stream {
     return { bufs, live };
   }
 
-  /** Attaches a player: the cached start is written at once, not after the merge window. */
-  addPlayer(p: Player, header: Buffer | null): void {
+  /**
+   * Attaches a player: the cached start is written at once, not after the merge window. An FLV player first
+   * gets the FLV file header, whose flags name the stream's tracks: until they are known it waits, unserved.
+   */
+  addPlayer(p: Player): void {
+    this.players.add(p);
+    if (p.format === 'flv' && !this.tracks.tracks) p.awaitingHeader = true;
+    else this.start(p);
+    this.armTimer();
+  }
+
+  private start(p: Player): void {
     const { bufs, live } = this.startBytes(p.format);
-    if (header) bufs.unshift(header);
+    const t = this.tracks.tracks;
+    if (p.format === 'flv' && t) bufs.unshift(flvHeader(t.audio, t.video));
+    p.awaitingHeader = false;
     p.writeStart(bufs);
     p.state = live ? PlayerState.Live : PlayerState.Wait;
     p.nextSeq = this.seq;
-    this.players.add(p);
-    this.armTimer();
+  }
+
+  private joinAwaiting(): void {
+    for (const p of this.players) if (p.awaitingHeader) this.start(p);
   }
 
   removePlayer(p: Player): void {
