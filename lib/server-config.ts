@@ -35,8 +35,22 @@ export interface HttpConfig {
 export interface ApiConfig {
   /** TCP port of the API. @default 1985 */
   readonly port: number;
-  /** Allow `DELETE /api/v1/clients/{id}` (kicking a client). @default true */
+  /**
+   * Allow `DELETE /api/v1/clients/{id}` (kicking a client) without a token. Off by default: any program that
+   * reaches the API could end streams. Setting `token` enables kicking with that token instead. @default false
+   */
   readonly allowKick: boolean;
+  /**
+   * Bearer token for kicking: when set, `DELETE /api/v1/clients/{id}` is allowed (even with `allowKick` false)
+   * and must carry `Authorization: Bearer <token>`. Give it through the environment
+   * (`RTMP_SERVER_API_TOKEN`, from a Secret) rather than the ConfigMap. @default '' (no token)
+   */
+  readonly token: string;
+  /**
+   * Web origins (`scheme://host[:port]`) whose pages may kick through the API (CORS for DELETE). Any other web
+   * page may only read (GET), as the player page does for its live list. @default [] (reads only)
+   */
+  readonly corsOrigins: string[];
 }
 
 /** HLS output, written by the origin. */
@@ -160,7 +174,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   mode: 'origin',
   rtmp: { port: 1935, chunkSize: 60000, maxMessageSize: 8 * 1024 * 1024 },
   http: { port: 8080, cors: '*', playerPage: true },
-  api: { port: 1985, allowKick: true },
+  api: { port: 1985, allowKick: false, token: '', corsOrigins: [] },
   hls: {
     enabled: true,
     dir: '/var/lib/rtmp-server/hls',
@@ -181,6 +195,8 @@ const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const seconds = { type: 'number', minimum: 0 } as const;
 /** `host:port` as peer lists and construct props take it (IPv6 literals bracketed); constructs check props with it too. */
 export const HOST_PORT_PATTERN = '^[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}$';
+/** A web origin as browsers send it in `Origin`: scheme, host, optional port; no path or trailing slash. */
+export const WEB_ORIGIN_PATTERN = '^https?://[A-Za-z0-9.\\-\\[\\]:]+$';
 const hostPorts = {
   type: 'array',
   items: { type: 'string', pattern: HOST_PORT_PATTERN },
@@ -205,7 +221,10 @@ export const SERVER_CONFIG_SCHEMA = {
       maxMessageSize: { type: 'integer', minimum: 65536, maximum: 16777215 },
     }),
     http: section({ port, cors: { type: 'string' }, playerPage: { type: 'boolean' } }),
-    api: section({ port, allowKick: { type: 'boolean' } }),
+    api: section({
+      port, allowKick: { type: 'boolean' }, token: { type: 'string' },
+      corsOrigins: { type: 'array', items: { type: 'string', pattern: WEB_ORIGIN_PATTERN } },
+    }),
     hls: section({
       enabled: { type: 'boolean' },
       dir: { type: 'string', minLength: 1 },

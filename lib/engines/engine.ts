@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
 import { ResolvedContainerSize } from '../parts/resources';
 
 /** What one server process does in a topology. */
@@ -58,6 +59,8 @@ export interface ServerContainerParts {
   readonly tmp: kplus.Volume;
   /** CPU and memory. */
   readonly size: ResolvedContainerSize;
+  /** The construct the container belongs to, for references it makes (a Secret's key in an env variable). @default - none */
+  readonly scope?: Construct;
 }
 
 /**

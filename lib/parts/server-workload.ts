@@ -112,7 +112,7 @@ export class ServerWorkload extends Construct {
     }
 
     this.server = this.workload.addContainer(
-      engine.serverContainer({ config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size }),
+      engine.serverContainer({ config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size, scope: this }),
     );
     if (options.nginx) {
       this.nginxConfigMap = new kplus.ConfigMap(this, 'NginxConfig', {
