@@ -80,6 +80,12 @@ export interface PlayConfig {
   readonly maxQueueBytes: number;
   /** A player that has been dropping for this many seconds is closed. @default 10 */
   readonly slowPlayerCloseSeconds: number;
+  /**
+   * Players of a stream without a publisher are closed after this many seconds: a clean end instead of a hang,
+   * long enough for an encoder to reconnect or an edge to fail over. On an edge the time runs from when the
+   * origin's publisher went (or the link was lost), across the edge's reconnects. @default 30
+   */
+  readonly noPublisherCloseSeconds: number;
 }
 
 /** Edge mode: pull on demand from an origin, forward publishes to it. */
@@ -182,7 +188,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
     windowSeconds: 10,
     cleanupDelaySeconds: 30,
   },
-  play: { gopCache: true, mergeWriteMs: 350, maxQueueBytes: 4 * 1024 * 1024, slowPlayerCloseSeconds: 10 },
+  play: { gopCache: true, mergeWriteMs: 350, maxQueueBytes: 4 * 1024 * 1024, slowPlayerCloseSeconds: 10, noPublisherCloseSeconds: 30 },
   edge: { origins: [], idleSeconds: 5, retrySeconds: 3 },
   relay: { targets: [], resolveSeconds: 5 },
   cluster: { peers: [], resolveSeconds: 5 },
@@ -237,6 +243,7 @@ export const SERVER_CONFIG_SCHEMA = {
       mergeWriteMs: { type: 'integer', minimum: 0, maximum: 2000 },
       maxQueueBytes: { type: 'integer', minimum: 65536 },
       slowPlayerCloseSeconds: seconds,
+      noPublisherCloseSeconds: seconds,
     }),
     edge: section({ origins: hostPorts, idleSeconds: seconds, retrySeconds: seconds }),
     relay: section({ targets: hostPorts, resolveSeconds: { type: 'number', exclusiveMinimum: 0 } }),

@@ -14,11 +14,6 @@ export interface HubOptions {
   readonly play: PlaySettings;
   /** Outgoing RTMP chunk size; every player session announces the same one. */
   readonly chunkSize: number;
-  /**
-   * Players of a stream without a publisher are closed after this long (a clean end instead of a hang;
-   * long enough for an encoder to reconnect or an edge to fail over). @default 30000
-   */
-  readonly noPublisherCloseMs?: number;
 }
 
 /** Hooks for the edge (on-demand pulls). */
@@ -153,7 +148,7 @@ export class Hub implements HubView {
       s.orphanTimer = null;
       if (s.publisher) return;
       for (const p of [...s.players]) p.init.close('no publisher');
-    }, this.opts.noPublisherCloseMs ?? 30_000);
+    }, (this.settings.noPublisherCloseSeconds ?? 30) * 1000);
   }
 
   private maybeDrop(s: Stream): void {

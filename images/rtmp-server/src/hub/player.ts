@@ -22,6 +22,8 @@ export interface PlaySettings {
   mergeWriteMs: number;
   maxQueueBytes: number;
   slowPlayerCloseSeconds: number;
+  /** Players of a stream without a publisher are closed after this long. @default 30 */
+  noPublisherCloseSeconds?: number;
 }
 
 export interface PlayerInit {
