@@ -29,6 +29,18 @@ export interface HttpConfig {
   readonly cors: string;
   /** Serve the player page at `/`. @default true */
   readonly playerPage: boolean;
+  /**
+   * Seconds a client has to send a request's headers, on a new connection and on a kept-alive one; then 408 and
+   * close. Applies to the HTTP media and API listeners. A player sends its few headers at once. @default 10
+   */
+  readonly headersTimeoutSeconds: number;
+  /**
+   * Seconds a client has to send a whole request (headers and body). Only the request: an HTTP-FLV or segment
+   * response may last as long as it needs. At least `headersTimeoutSeconds`. @default 30
+   */
+  readonly requestTimeoutSeconds: number;
+  /** Seconds an idle kept-alive connection waits for its next request before it is closed. @default 5 */
+  readonly keepAliveTimeoutSeconds: number;
 }
 
 /** The HTTP API listener (SRS-compatible `/api/v1/...`, `/healthz`, `/readyz`, `/metrics`). */
@@ -179,7 +191,7 @@ export const SERVER_CONFIG_PATH = '/etc/rtmp-server/rtmp-server.yaml';
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   mode: 'origin',
   rtmp: { port: 1935, chunkSize: 60000, maxMessageSize: 8 * 1024 * 1024 },
-  http: { port: 8080, cors: '*', playerPage: true },
+  http: { port: 8080, cors: '*', playerPage: true, headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, keepAliveTimeoutSeconds: 5 },
   api: { port: 1985, allowKick: false, token: '', corsOrigins: [] },
   hls: {
     enabled: true,
@@ -226,7 +238,12 @@ export const SERVER_CONFIG_SCHEMA = {
       chunkSize: { type: 'integer', minimum: 128, maximum: 16777215 },
       maxMessageSize: { type: 'integer', minimum: 65536, maximum: 16777215 },
     }),
-    http: section({ port, cors: { type: 'string' }, playerPage: { type: 'boolean' } }),
+    http: section({
+      port, cors: { type: 'string' }, playerPage: { type: 'boolean' },
+      headersTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+      requestTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+      keepAliveTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+    }),
     api: section({
       port, allowKick: { type: 'boolean' }, token: { type: 'string' },
       corsOrigins: { type: 'array', items: { type: 'string', pattern: WEB_ORIGIN_PATTERN } },
@@ -290,6 +307,11 @@ export function checkServerConfig(config: ServerConfig): string[] {
   }
   if (config.mode === 'relay' && config.relay.targets.length === 0) {
     errors.push("relay.targets is empty: mode 'relay' needs at least one target as host:port");
+  }
+  if (config.http.requestTimeoutSeconds < config.http.headersTimeoutSeconds) {
+    errors.push(
+      `http.requestTimeoutSeconds (${config.http.requestTimeoutSeconds}) must be at least http.headersTimeoutSeconds (${config.http.headersTimeoutSeconds})`,
+    );
   }
   if (config.hls.windowSeconds < config.hls.fragmentSeconds) {
     errors.push(

@@ -83,6 +83,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   const http = new MediaHttpServer(ctx, () => ({
     cors: config.http.cors, playerPage: config.http.playerPage, hlsDir: config.hls.dir, hlsEnabled: config.hls.enabled,
   }), cluster?.hlsProxy);
+  http.setTimeouts(config.http);
 
   return {
     hub,
@@ -109,6 +110,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       if (hls) restart.push(...hls.setConfig(next.hls));
       else if (next.hls.enabled && config.mode !== 'edge') restart.push('hls.enabled');
       hub.updateSettings(next.play);
+      http.setTimeouts(next.http);
       edge?.update(next.edge);
       relay?.update(next);
       if (cluster) restart.push(...cluster.update(next));

@@ -15,6 +15,7 @@ import { Summaries } from './api-summaries';
 import { clustersReply } from '../cluster/clusters-api';
 import { createMetrics } from './metrics';
 import { corsHeaders, kickRefusal } from './api-access';
+import { applyTimeouts, TIMEOUT_OPTIONS } from './timeouts';
 
 export interface ApiDeps {
   readonly hub: HubView;
@@ -145,10 +146,10 @@ export interface ApiServer {
 
 /** Starts the API listener on `port` (all interfaces, like SRS); rejects if the port cannot be bound. */
 export async function startApiServer(deps: ApiDeps, port: number, host?: string): Promise<ApiServer> {
-  const server = http.createServer(createApiHandler(deps));
-  // Bounded: a client that never finishes its request headers is dropped.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  const server = http.createServer(TIMEOUT_OPTIONS, createApiHandler(deps));
+  // Bounded: a client that never finishes its request headers is dropped (http.* timeouts, src/http/timeouts).
+  applyTimeouts(server, deps.config().http);
+  server.on('request', () => applyTimeouts(server, deps.config().http)); // reloads reach the next checks
   await listenOn(server, port, host);
   server.on('clientError', (_err, socket) => socket.destroy());
   return {

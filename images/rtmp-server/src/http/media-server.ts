@@ -10,6 +10,8 @@ import { serveFlv } from './flv-play';
 import { serveHlsFile } from './hls-files';
 import type { HlsProxy } from './hls-proxy';
 import { servePlayerPage } from './player-page';
+import { applyTimeouts, TIMEOUT_OPTIONS } from './timeouts';
+import type { HttpConfig } from '../../../../lib/server-config';
 
 export interface MediaHttpSettings {
   readonly cors: string;
@@ -28,7 +30,7 @@ export class MediaHttpServer {
     /** Origin cluster: HLS this server does not have is proxied to the origin holding it (src/http/hls-proxy). */
     private readonly hlsProxy?: HlsProxy,
   ) {
-    this.server = http.createServer((req, res) => this.route(req, res));
+    this.server = http.createServer(TIMEOUT_OPTIONS, (req, res) => this.route(req, res));
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
@@ -51,6 +53,11 @@ export class MediaHttpServer {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     }
+  }
+
+  /** Bounds on receiving requests (http.*TimeoutSeconds); called at start and on reload. */
+  setTimeouts(c: HttpConfig): void {
+    applyTimeouts(this.server, c);
   }
 
   listen(port: number, host?: string): Promise<void> {
