@@ -1,10 +1,12 @@
 /**
  * HTTP-FLV players: `GET /{app}/{stream}.flv[?key=...]`. The fan-out writes the shared FLV tag buffers, one
- * write per merge window, through the ServerResponse (never onto the socket itself): Node keeps pipelined
- * requests' responses in order, so an FLV play behind `GET /` waits for that page instead of overtaking it.
- * The body is close-delimited (no chunked encoding): the bytes on the wire are exactly the FLV stream.
+ * write per merge window. They go through the ServerResponse while it waits behind earlier pipelined responses
+ * on the connection (Node keeps responses in order, so an FLV play behind `GET /` waits for that page instead
+ * of overtaking it), and straight onto the socket once the response owns it (no per-write HTTP bookkeeping on
+ * the fan-out path). The body is close-delimited (no chunked encoding): the bytes are exactly the FLV stream.
  */
 import type * as http from 'node:http';
+import type { PlayerSocket } from '../hub/player';
 import { checkPlay } from '../auth';
 import { isValidName } from '../hub/stream-names';
 import type { SessionContext } from '../session/context';
@@ -57,7 +59,7 @@ export function serveFlv(req: http.IncomingMessage, res: http.ServerResponse, ct
     setTimeout(() => socket.destroy(), 2000).unref();
   };
   const player = ctx.hub.play(app, name, {
-    id, kind: 'flv-play', ip, format: 'flv', socket: res, close, recvBytes: () => socket.bytesRead,
+    id, kind: 'flv-play', ip, format: 'flv', socket: playerOutput(res), close, recvBytes: () => socket.bytesRead,
   });
   socket.on('error', () => {});
   // The response's close, or the socket's when a pipelined FLV response never got to the front of the queue.
@@ -74,4 +76,19 @@ export function serveFlv(req: http.IncomingMessage, res: http.ServerResponse, ct
   res.once('close', onGone);
   socket.once('close', onGone);
   return true;
+}
+
+/**
+ * Where the player's bytes go. `res.socket` is set only when the response reaches the front of the connection's
+ * queue, and Node then flushes what the response buffered (head included) before anything else is written.
+ */
+function playerOutput(res: http.ServerResponse): PlayerSocket {
+  const to = (): PlayerSocket => res.socket ?? res;
+  return {
+    cork: () => to().cork(),
+    uncork: () => to().uncork(),
+    write: (b) => to().write(b),
+    get writableLength() { return to().writableLength; },
+    get destroyed() { return res.destroyed || to().destroyed; },
+  };
 }
