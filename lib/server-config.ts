@@ -29,14 +29,40 @@ export interface HttpConfig {
   readonly cors: string;
   /** Serve the player page at `/`. @default true */
   readonly playerPage: boolean;
+  /**
+   * Seconds a client has to send a request's headers, on a new connection and on a kept-alive one; then 408 and
+   * close. Applies to the HTTP media and API listeners. A player sends its few headers at once. @default 10
+   */
+  readonly headersTimeoutSeconds: number;
+  /**
+   * Seconds a client has to send a whole request (headers and body). Only the request: an HTTP-FLV or segment
+   * response may last as long as it needs. At least `headersTimeoutSeconds`. @default 30
+   */
+  readonly requestTimeoutSeconds: number;
+  /** Seconds an idle kept-alive connection waits for its next request before it is closed. @default 5 */
+  readonly keepAliveTimeoutSeconds: number;
 }
 
 /** The HTTP API listener (SRS-compatible `/api/v1/...`, `/healthz`, `/readyz`, `/metrics`). */
 export interface ApiConfig {
   /** TCP port of the API. @default 1985 */
   readonly port: number;
-  /** Allow `DELETE /api/v1/clients/{id}` (kicking a client). @default true */
+  /**
+   * Allow `DELETE /api/v1/clients/{id}` (kicking a client) without a token. Off by default: any program that
+   * reaches the API could end streams. Setting `token` enables kicking with that token instead. @default false
+   */
   readonly allowKick: boolean;
+  /**
+   * Bearer token for kicking: when set, `DELETE /api/v1/clients/{id}` is allowed (even with `allowKick` false)
+   * and must carry `Authorization: Bearer <token>`. Give it through the environment
+   * (`RTMP_SERVER_API_TOKEN`, from a Secret) rather than the ConfigMap. @default '' (no token)
+   */
+  readonly token: string;
+  /**
+   * Web origins (`scheme://host[:port]`) whose pages may kick through the API (CORS for DELETE). Any other web
+   * page may only read (GET), as the player page does for its live list. @default [] (reads only)
+   */
+  readonly corsOrigins: string[];
 }
 
 /** HLS output, written by the origin. */
@@ -70,6 +96,12 @@ export interface PlayConfig {
   readonly maxQueueBytes: number;
   /** A player that has been dropping for this many seconds is closed. @default 10 */
   readonly slowPlayerCloseSeconds: number;
+  /**
+   * Players of a stream without a publisher are closed after this many seconds: a clean end instead of a hang,
+   * long enough for an encoder to reconnect or an edge to fail over. On an edge the time runs from when the
+   * origin's publisher went (or the link was lost), across the edge's reconnects. @default 30
+   */
+  readonly noPublisherCloseSeconds: number;
 }
 
 /** Edge mode: pull on demand from an origin, forward publishes to it. */
@@ -274,8 +306,8 @@ export const SERVER_CONFIG_PATH = '/etc/rtmp-server/rtmp-server.yaml';
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   mode: 'origin',
   rtmp: { port: 1935, chunkSize: 60000, maxMessageSize: 8 * 1024 * 1024 },
-  http: { port: 8080, cors: '*', playerPage: true },
-  api: { port: 1985, allowKick: true },
+  http: { port: 8080, cors: '*', playerPage: true, headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, keepAliveTimeoutSeconds: 5 },
+  api: { port: 1985, allowKick: false, token: '', corsOrigins: [] },
   hls: {
     enabled: true,
     dir: '/var/lib/rtmp-server/hls',
@@ -283,7 +315,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
     windowSeconds: 10,
     cleanupDelaySeconds: 30,
   },
-  play: { gopCache: true, mergeWriteMs: 350, maxQueueBytes: 4 * 1024 * 1024, slowPlayerCloseSeconds: 10 },
+  play: { gopCache: true, mergeWriteMs: 350, maxQueueBytes: 4 * 1024 * 1024, slowPlayerCloseSeconds: 10, noPublisherCloseSeconds: 30 },
   edge: { origins: [], idleSeconds: 5, retrySeconds: 3 },
   relay: { targets: [], resolveSeconds: 5 },
   cluster: { peers: [], resolveSeconds: 5 },
@@ -313,6 +345,8 @@ const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const seconds = { type: 'number', minimum: 0 } as const;
 /** `host:port` as peer lists and construct props take it (IPv6 literals bracketed); constructs check props with it too. */
 export const HOST_PORT_PATTERN = '^[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}$';
+/** A web origin as browsers send it in `Origin`: scheme, host, optional port; no path or trailing slash. */
+export const WEB_ORIGIN_PATTERN = '^https?://[A-Za-z0-9.\\-\\[\\]:]+$';
 const hostPorts = {
   type: 'array',
   items: { type: 'string', pattern: HOST_PORT_PATTERN },
@@ -342,8 +376,16 @@ export const SERVER_CONFIG_SCHEMA = {
       chunkSize: { type: 'integer', minimum: 128, maximum: 16777215 },
       maxMessageSize: { type: 'integer', minimum: 65536, maximum: 16777215 },
     }),
-    http: section({ port, cors: { type: 'string' }, playerPage: { type: 'boolean' } }),
-    api: section({ port, allowKick: { type: 'boolean' } }),
+    http: section({
+      port, cors: { type: 'string' }, playerPage: { type: 'boolean' },
+      headersTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+      requestTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+      keepAliveTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+    }),
+    api: section({
+      port, allowKick: { type: 'boolean' }, token: { type: 'string' },
+      corsOrigins: { type: 'array', items: { type: 'string', pattern: WEB_ORIGIN_PATTERN } },
+    }),
     hls: section({
       enabled: { type: 'boolean' },
       dir: { type: 'string', minLength: 1 },
@@ -356,6 +398,7 @@ export const SERVER_CONFIG_SCHEMA = {
       mergeWriteMs: { type: 'integer', minimum: 0, maximum: 2000 },
       maxQueueBytes: { type: 'integer', minimum: 65536 },
       slowPlayerCloseSeconds: seconds,
+      noPublisherCloseSeconds: seconds,
     }),
     edge: section({ origins: hostPorts, idleSeconds: seconds, retrySeconds: seconds }),
     relay: section({ targets: hostPorts, resolveSeconds: { type: 'number', exclusiveMinimum: 0 } }),
@@ -426,6 +469,11 @@ export function checkServerConfig(config: ServerConfig): string[] {
     errors.push("relay.targets is empty: mode 'relay' needs at least one target as host:port");
   }
   errors.push(...checkIntegrationUrls(config));
+  if (config.http.requestTimeoutSeconds < config.http.headersTimeoutSeconds) {
+    errors.push(
+      `http.requestTimeoutSeconds (${config.http.requestTimeoutSeconds}) must be at least http.headersTimeoutSeconds (${config.http.headersTimeoutSeconds})`,
+    );
+  }
   if (config.hls.windowSeconds < config.hls.fragmentSeconds) {
     errors.push(
       `hls.windowSeconds (${config.hls.windowSeconds}) must be at least hls.fragmentSeconds (${config.hls.fragmentSeconds})`,

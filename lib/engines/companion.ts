@@ -30,6 +30,22 @@ export interface CompanionEngineOptions {
    * @default {} (the defaults of lib/server-config.ts)
    */
   readonly serverConfig?: ServerConfigInput;
+  /**
+   * How to turn on kicking clients safely: the key of an existing Secret that holds the API's bearer token
+   * (`api.token`). The server gets it as `RTMP_SERVER_API_TOKEN`, so it stays out of the ConfigMap, and then
+   * answers `DELETE /api/v1/clients/{id}` only with `Authorization: Bearer <token>`. For a web page (another
+   * origin) to kick, also list its origin: `serverConfig: { api: { corsOrigins: ['https://ops.example.com'] } }`.
+   * @default - no token: kicking stays off (`api.allowKick` is false), web pages may only read the API
+   */
+  readonly apiTokenSecret?: SecretKeyRef;
+}
+
+/** One key of a Kubernetes Secret in the construct's namespace. */
+export interface SecretKeyRef {
+  /** The Secret's name. */
+  readonly name: string;
+  /** The key within it. */
+  readonly key: string;
 }
 
 /** The user and group the image runs as. */
@@ -59,6 +75,8 @@ export class CompanionEngine implements IServerEngine {
   public readonly terminationGracePeriodSeconds: number;
   public readonly podAnnotations: Readonly<Record<string, string>>;
   public readonly metrics: ServerMetrics;
+  /** The Secret key of the API token (kicking), if any. */
+  public readonly apiTokenSecret?: SecretKeyRef;
   /** The config every role starts from (defaults + overrides, no wiring). */
   private readonly base: ServerConfig;
 
@@ -66,6 +84,16 @@ export class CompanionEngine implements IServerEngine {
     this.image = options.image ?? DEFAULT_COMPANION_IMAGE;
     if (!this.image) throw new Error(`${OWNER} 'image' must be a non-empty image reference, got ""`);
     this.serverConfig = options.serverConfig ?? {};
+    if (options.apiTokenSecret) {
+      const { name, key } = options.apiTokenSecret;
+      if (typeof name !== 'string' || name.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
+        throw new Error(`${OWNER} 'apiTokenSecret.name' must be a Secret name (DNS-1123 subdomain), got ${JSON.stringify(name)}`);
+      }
+      if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
+        throw new Error(`${OWNER} 'apiTokenSecret.key' must be a Secret key ([-._a-zA-Z0-9]+), got ${JSON.stringify(key)}`);
+      }
+      this.apiTokenSecret = { name, key };
+    }
     this.base = resolveServerConfig(this.serverConfig);
     this.ports = {
       rtmp: checkPort(OWNER, 'serverConfig.rtmp.port', this.base.rtmp.port),
@@ -152,7 +180,15 @@ export class CompanionEngine implements IServerEngine {
       lifecycle: { preStop: kplus.Handler.fromHttpGet('/prestop', { port: api }) },
       resources: toResources(parts.size),
       securityContext: nonRootReadOnly(COMPANION_UID),
+      ...(this.apiTokenSecret ? { envVariables: { RTMP_SERVER_API_TOKEN: this.tokenEnv(parts) } } : {}),
     };
+  }
+
+  private tokenEnv(parts: ServerContainerParts): kplus.EnvValue {
+    if (!parts.scope) throw new Error(`${OWNER} 'apiTokenSecret' needs the container's scope (ServerContainerParts.scope)`);
+    const { name, key } = this.apiTokenSecret!;
+    const secret = kplus.Secret.fromSecretName(parts.scope, 'ApiTokenSecret', name);
+    return kplus.EnvValue.fromSecretValue({ secret, key });
   }
 
   public seedContainer(seed: kplus.Volume, size: ResolvedContainerSize): kplus.ContainerProps {

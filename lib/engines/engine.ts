@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
 import { ResolvedContainerSize } from '../parts/resources';
 import type { PlatformIntegration } from './integration';
 
@@ -79,6 +80,8 @@ export interface ServerContainerParts {
   readonly recording?: kplus.Volume;
   /** CPU and memory. */
   readonly size: ResolvedContainerSize;
+  /** The construct the container belongs to, for references it makes (a Secret's key in an env variable). @default - none */
+  readonly scope?: Construct;
 }
 
 /**

@@ -131,7 +131,7 @@ export class ServerWorkload extends Construct {
     const recording = options.recording ? recordingVolume(this, options.name, options.app, options.recording) : undefined;
     this.recordingClaim = recording?.claim;
     this.server = this.workload.addContainer(engine.serverContainer({
-      config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size,
+      config: configVolume, hls: this.cacheVolume, tmp: tmpVolume, size: options.size, scope: this,
       tls: options.tls ? tlsVolume(this, options.tls) : undefined,
       recording: recording?.volume,
     }));

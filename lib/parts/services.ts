@@ -49,8 +49,9 @@ export class SharedLoadBalancer {
 /** Options common to every construct's public (LoadBalancer) Services. */
 export interface LoadBalancerProps {
   /**
-   * Put the HTTP API (1985) on the public Service. The API can list and kick clients: keep it internal unless
-   * something outside the cluster needs it (the SRS guide exposes it).
+   * Put the HTTP API (1985) on the public Service. The API lists clients (and kicks them once turned on with the
+   * engine's `apiTokenSecret`): keep it internal unless something outside the cluster needs it (the SRS guide
+   * exposes it).
    * @default false
    */
   readonly exposeApi?: boolean;

@@ -13,7 +13,7 @@ describe('API against real sessions', () => {
   const players: Player[] = [];
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ configYaml: 'api:\n  allowKick: true\n' });
     pub = publish(server.rtmpUrl('live', 'livestream'), 60);
   });
   afterAll(async () => {

@@ -98,20 +98,38 @@ describe('API (fixed hub)', () => {
 
   test('methods: 405 on a known path, OPTIONS preflight, HEAD', async () => {
     expect((await get('/api/v1/streams', { method: 'POST', body: '{}' })).status).toBe(405);
-    const pre = await get('/api/v1/clients/c1', { method: 'OPTIONS' });
+    // Any web page may read; only the pages of api.corsOrigins are offered DELETE.
+    const pre = await get('/api/v1/clients/c1', { method: 'OPTIONS', headers: { Origin: 'http://page.example' } });
     expect(pre.status).toBe(204);
-    expect(pre.headers.get('access-control-allow-methods')).toContain('DELETE');
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-methods')).toBe('GET, HEAD, OPTIONS');
+    config = resolveServerConfig({ api: { corsOrigins: ['http://ops.example'] } });
+    const trusted = await get('/api/v1/clients/c1', { method: 'OPTIONS', headers: { Origin: 'http://ops.example' } });
+    expect(trusted.headers.get('access-control-allow-origin')).toBe('http://ops.example');
+    expect(trusted.headers.get('access-control-allow-methods')).toContain('DELETE');
+    expect(trusted.headers.get('access-control-allow-headers')).toBe('Authorization');
+    config = resolveServerConfig({});
     const head = await fetch(url('/healthz'), { method: 'HEAD' });
     expect(head.status).toBe(200);
   });
 
-  test('kick: DELETE closes through the hub; refused when api.allowKick is false', async () => {
+  test('kick: off by default; api.allowKick or api.token (Bearer) turns it on; unlisted web origins never kick', async () => {
+    expect((await get('/api/v1/clients/c2', { method: 'DELETE' })).status).toBe(403);
+    config = resolveServerConfig({ api: { allowKick: true } });
     expect((await get('/api/v1/clients/c3', { method: 'DELETE' })).body.code).toBe(0);
     expect(hub.kicked).toEqual(['c3']);
     expect((await get('/api/v1/clients/zz', { method: 'DELETE' })).status).toBe(404);
-    config = resolveServerConfig({ api: { allowKick: false } });
-    expect((await get('/api/v1/clients/c2', { method: 'DELETE' })).status).toBe(403);
+    expect((await get('/api/v1/clients/c2', { method: 'DELETE', headers: { Origin: 'http://evil.example' } })).status).toBe(403);
+    config = resolveServerConfig({ api: { token: 's3cret', corsOrigins: ['http://ops.example'] } });
+    const noToken = await get('/api/v1/clients/c2', { method: 'DELETE' });
+    expect(noToken.status).toBe(401);
+    expect(noToken.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await get('/api/v1/clients/c2', { method: 'DELETE', headers: { Authorization: 'Bearer wrong!' } })).status).toBe(401);
     expect(hub.kicked).toEqual(['c3']);
+    const ok = await get('/api/v1/clients/c2', { method: 'DELETE', headers: { Authorization: 'Bearer s3cret', Origin: 'http://ops.example' } });
+    expect(ok.body.code).toBe(0);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://ops.example');
+    expect(hub.kicked).toEqual(['c3', 'c2']);
     config = resolveServerConfig({});
   });
 

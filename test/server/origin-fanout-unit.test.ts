@@ -46,7 +46,7 @@ function setup(play: Partial<PlaySettings> = {}) {
   const join = (id: string) => {
     const socket = new FakeSocket();
     const closed: string[] = [];
-    hub.play('live', 's', { id, kind: 'flv-play', ip: '', format: 'flv', socket, close: (r) => closed.push(r) }, Buffer.alloc(13));
+    hub.play('live', 's', { id, kind: 'flv-play', ip: '', format: 'flv', socket, close: (r) => closed.push(r) });
     return { socket, closed };
   };
   return { hub, stream, join };

@@ -121,6 +121,8 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
     });
     hub.addSinkFactory(dvr);
   }
+  // Request timeouts on the plain and HTTPS listeners (http.*TimeoutSeconds); reload applies them again.
+  http.setTimeouts(config.http);
 
   return {
     hub,
@@ -157,6 +159,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       else if (next.hls.enabled && config.mode !== 'edge') restart.push('hls.enabled');
       dvr?.setConfig(next.dvr); // dvr.dir and dvr.enabled are in HELD_ON_RELOAD, reported above
       hub.updateSettings(next.play);
+      http.setTimeouts(next.http);
       edge?.update(next.edge);
       relay?.update(next);
       if (cluster) restart.push(...cluster.update(next));

@@ -1,6 +1,8 @@
 // Watches a config file the way a mounted ConfigMap changes: the kubelet writes a new timestamped directory
 // and swaps the `..data` symlink in the mounted DIRECTORY, so the file's own inode never changes and a watch
-// on the file sees nothing. We watch the directory, debounce the burst of events, and let the caller re-read.
+// on the file sees nothing. We watch the directory, debounce the burst of events, and let the caller re-read,
+// but only when the content differs from what it last saw: events that leave the file as it was (an identical
+// re-publish, other files in the directory) cause no reload, so an invalid file is rejected and logged once.
 // A slow content poll backs the watch up (inotify can be missing on some volume types).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +19,7 @@ export interface ConfigWatch {
   close(): void;
 }
 
-/** Calls `onChange` (debounced) after the file's directory changes or the file's content differs. */
+/** Calls `onChange` (debounced) when the file's content differs from the content at the last call (or at the start). */
 export function watchConfigFile(file: string, onChange: () => void, log: Logger, opts: WatchOptions = {}): ConfigWatch {
   const debounceMs = opts.debounceMs ?? 300;
   let timer: NodeJS.Timeout | null = null;
@@ -26,7 +28,9 @@ export function watchConfigFile(file: string, onChange: () => void, log: Logger,
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      lastText = readOrNull(file);
+      const text = readOrNull(file);
+      if (text === lastText) return;
+      lastText = text;
       onChange();
     }, debounceMs);
   };

@@ -1,8 +1,13 @@
 /**
  * One on-demand upstream pull: an RTMP play from an origin that the hub sees as the stream's publisher
- * (kind 'edge-pull'). It runs while the stream has players, fails over round-robin across the origins
- * (a full round of failures waits `edge.retrySeconds`), reconnects by itself when the origin goes away,
- * and stops `edge.idleSeconds` after the last player left.
+ * (kind 'edge-pull') while the origin has one. It runs while the stream has players, fails over round-robin
+ * across the origins (a full round of failures waits `edge.retrySeconds`), reconnects by itself when the
+ * origin goes away, and stops `edge.idleSeconds` after the last player left.
+ *
+ * The pull is the edge's publisher only from the first audio/video frame until the origin says its publisher
+ * went (UnpublishNotify) or the link is lost. A link that brings only headers (`|RtmpSampleAccess`, metadata,
+ * sequence headers) does not count, so reconnecting to an origin whose stream ended does not restart the
+ * players' no-publisher time: they are closed after `play.noPublisherCloseSeconds`, and the pull then idles out.
  */
 import type { Hub } from '../hub/hub';
 import type { Stream } from '../hub/stream';
@@ -13,6 +18,8 @@ import type { OriginChooser } from '../cluster/origin-chooser';
 import { watchHolder } from '../cluster/holder-watch';
 import { Origin, OriginRing, parseOrigin } from './origins';
 import { opsCounters } from '../http/ops-counters';
+import { classify, Kind } from '../hub/media-kind';
+import { EDGE_FLASH_VER } from '../protocol/rtmp/constants';
 
 export interface EdgeTiming {
   idleSeconds: number;
@@ -33,7 +40,7 @@ export interface PullDeps {
   readonly done: (p: EdgePull) => void;
 }
 
-export const EDGE_FLASH_VER = 'rtmp-k8s-edge';
+export { EDGE_FLASH_VER };
 
 export class EdgePull {
   readonly id: string;
@@ -44,6 +51,8 @@ export class EdgePull {
   private idleTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private bytesBefore = 0;
+  /** Metadata and sequence headers received before the first frame: pushed when the frames start. */
+  private held: MediaMessage[] = [];
 
   constructor(readonly app: string, readonly name: string, private readonly deps: PullDeps) {
     this.id = deps.hub.newClientId();
@@ -74,6 +83,7 @@ export class EdgePull {
     const where = `${origin.host}:${origin.port}`;
     client.onMessage = (m) => this.message(m);
     client.onClose = (reason) => this.lost(client, where, reason);
+    client.onPublisherChange = (publishing) => { if (client === this.client) this.upstreamPublisher(publishing, where); };
     client.start('play').then(() => {
       this.failuresInRound = 0;
       this.deps.log.info({ event: 'edge-pull-start', ...this.fields, origin: where }, `pulling from ${where}`);
@@ -88,9 +98,15 @@ export class EdgePull {
     }, () => { /* reported through onClose */ });
   }
 
-  /** The first message makes the pull the stream's publisher, so players wait for real media. */
+  /** The first frame makes the pull the stream's publisher (with the headers held until then). */
   private message(m: MediaMessage): void {
     if (!this.stream) {
+      const kind = classify(m);
+      if (kind === Kind.Metadata || kind === Kind.VideoConfig || kind === Kind.AudioConfig) {
+        this.held = [...this.held.filter((h) => classify(h) !== kind), m];
+        return;
+      }
+      if (kind !== Kind.Frame && kind !== Kind.Keyframe) return;
       const client = this.client!;
       const stream = this.deps.hub.publish(this.app, this.name, {
         id: this.id, kind: 'edge-pull', ip: client.opts.host,
@@ -100,14 +116,28 @@ export class EdgePull {
       });
       if (!stream) { this.stop('a local publisher has the stream'); return; }
       this.stream = stream;
+      const held = this.held;
+      this.held = [];
+      for (const h of held) stream.push(h);
     }
     this.stream.push(m);
+  }
+
+  /** The origin's publisher went: the edge's stream has none either (its players' no-publisher time starts). */
+  private upstreamPublisher(publishing: boolean, where: string): void {
+    this.held = [];
+    if (publishing || !this.stream) return;
+    const s = this.stream;
+    this.stream = null;
+    this.deps.log.info({ event: 'edge-pull-unpublished', ...this.fields, origin: where }, 'the origin\'s publisher went; waiting for a new one');
+    this.deps.hub.unpublish(s, this.id);
   }
 
   private lost(client: RtmpClient, where: string, reason: string): void {
     if (client !== this.client) return;
     this.bytesBefore += client.bytesIn;
     this.client = null;
+    this.held = [];
     if (this.stream) { this.deps.hub.unpublish(this.stream, this.id); this.stream = null; }
     if (this.stopped) return;
     opsCounters.upstreamPullFailures++;

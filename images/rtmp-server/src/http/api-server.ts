@@ -17,6 +17,8 @@ import { Summaries } from './api-summaries';
 import { clustersReply } from '../cluster/clusters-api';
 import { createMetrics } from './metrics';
 import type { Hooks } from '../hooks/hooks';
+import { corsHeaders, kickRefusal } from './api-access';
+import { applyTimeouts, TIMEOUT_OPTIONS } from './timeouts';
 
 export interface ApiDeps {
   readonly hub: HubView;
@@ -43,12 +45,14 @@ interface Reply {
   /** A JSON value, or a string sent as text. */
   readonly body: unknown;
   readonly contentType?: string;
+  readonly headers?: Record<string, string>;
 }
 
 interface Request {
   readonly method: string;
   readonly segments: string[];
   readonly query: URLSearchParams;
+  readonly headers: http.IncomingHttpHeaders;
 }
 
 type Handler = (req: Request) => Reply | Promise<Reply>;
@@ -78,7 +82,7 @@ export function createApiHandler(deps: ApiDeps): http.RequestListener {
     ['GET', 'api/v1/streams/*', (r) => orNotFound(streamReply(hub, r.segments[3]), SRS_CODE.STREAM_NOT_FOUND)],
     ['GET', 'api/v1/clients', (r) => json(200, clientsReply(hub, r.query))],
     ['GET', 'api/v1/clients/*', (r) => orNotFound(clientReply(hub, r.segments[3]), SRS_CODE.CLIENT_NOT_FOUND)],
-    ['DELETE', 'api/v1/clients/*', (r) => kick(r.segments[3])],
+    ['DELETE', 'api/v1/clients/*', (r) => kick(r.segments[3], r.headers)],
     // Origin cluster (SRS coworkers): does this origin hold app/stream? (src/cluster/clusters-api)
     ['GET', 'api/v1/clusters', (r) => {
       const c = deps.config();
@@ -86,8 +90,9 @@ export function createApiHandler(deps: ApiDeps): http.RequestListener {
     }],
   ];
 
-  function kick(id: string): Reply {
-    if (!deps.config().api.allowKick) return json(403, srsReply(403, { error: 'kicking is disabled (api.allowKick: false)' }));
+  function kick(id: string, headers: http.IncomingHttpHeaders): Reply {
+    const refused = kickRefusal(headers, deps.config().api);
+    if (refused) return { ...json(refused.status, srsReply(refused.status, { error: refused.error })), headers: refused.headers };
     if (!hub.kick(id)) return notFound(SRS_CODE.CLIENT_NOT_FOUND);
     log.info({ event: 'client-kicked', client: id }, 'client kicked through the API');
     return json(200, srsReply(SRS_CODE.OK));
@@ -112,7 +117,7 @@ export function createApiHandler(deps: ApiDeps): http.RequestListener {
         log.error({ event: 'api-error', url: req.url, err: e }, 'API handler failed');
         return json(500, srsReply(500));
       })
-      .then((reply) => send(res, reply))
+      .then((reply) => send(res, reply, corsHeaders(req.headers.origin, deps.config().api)))
       .catch(() => res.destroy());
   };
 }
@@ -126,7 +131,7 @@ function parse(req: http.IncomingMessage): Request | null {
   try {
     const url = new URL(req.url ?? '/', 'http://api.invalid');
     const segments = url.pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
-    return { method: req.method ?? 'GET', segments, query: url.searchParams };
+    return { method: req.method ?? 'GET', segments, query: url.searchParams, headers: req.headers };
   } catch {
     return null;
   }
@@ -137,12 +142,10 @@ function matchPath(pattern: string, segments: string[]): boolean {
   return parts.length === segments.length && parts.every((p, i) => p === '*' || p === segments[i]);
 }
 
-function send(res: http.ServerResponse, reply: Reply): void {
+function send(res: http.ServerResponse, reply: Reply, cors: Record<string, string>): void {
   const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  // The player page (served on the media port) lists live streams from this API in the browser.
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Allow-Methods', 'GET, DELETE, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', '*');
+  // The player page (served on the media port) lists live streams from this API in the browser (src/http/api-access).
+  for (const [k, v] of Object.entries({ ...cors, ...reply.headers })) res.setHeader(k, v);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', reply.contentType ?? (typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json'));
   res.writeHead(reply.status);
@@ -156,10 +159,10 @@ export interface ApiServer {
 
 /** Starts the API listener on `port` (all interfaces, like SRS); rejects if the port cannot be bound. */
 export async function startApiServer(deps: ApiDeps, port: number, host?: string): Promise<ApiServer> {
-  const server = http.createServer(createApiHandler(deps));
-  // Bounded: a client that never finishes its request headers is dropped.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  const server = http.createServer(TIMEOUT_OPTIONS, createApiHandler(deps));
+  // Bounded: a client that never finishes its request headers is dropped (http.* timeouts, src/http/timeouts).
+  applyTimeouts(server, deps.config().http);
+  server.on('request', () => applyTimeouts(server, deps.config().http)); // reloads reach the next checks
   await listenOn(server, port, host);
   server.on('clientError', (_err, socket) => socket.destroy());
   return {

@@ -10,6 +10,8 @@ import { serveFlv } from './flv-play';
 import { serveHlsFile } from '../hls/files';
 import type { HlsProxy } from '../hls/proxy';
 import { servePlayerPage } from './player-page';
+import { applyTimeouts, TIMEOUT_OPTIONS } from './timeouts';
+import type { HttpConfig } from '../../../../lib/server-config';
 
 export interface MediaHttpSettings {
   readonly cors: string;
@@ -21,6 +23,8 @@ export interface MediaHttpSettings {
 export class MediaHttpServer {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
+  /** Other listeners serving these routes (HTTPS): they get the same request timeouts. */
+  private readonly others: http.Server[] = [];
 
   constructor(
     private readonly ctx: SessionContext,
@@ -28,7 +32,7 @@ export class MediaHttpServer {
     /** Origin cluster: HLS this server does not have is proxied to the origin holding it (src/hls/proxy). */
     private readonly hlsProxy?: HlsProxy,
   ) {
-    this.server = http.createServer((req, res) => this.route(req, res));
+    this.server = http.createServer(TIMEOUT_OPTIONS, (req, res) => this.route(req, res));
     this.track(this.server);
     this.server.on('clientError', (_e, socket) => socket.destroy());
     this.server.on('error', (e) => ctx.log.error({ event: 'http-listener-error', err: e.message }, 'HTTP listener error'));
@@ -57,6 +61,7 @@ export class MediaHttpServer {
   serveOn(other: http.Server): void {
     other.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.route(req, res));
     this.track(other);
+    this.others.push(other);
   }
 
   private track(server: http.Server): void {
@@ -64,6 +69,11 @@ export class MediaHttpServer {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
     });
+  }
+
+  /** Bounds on receiving requests (http.*TimeoutSeconds); called at start and on reload. */
+  setTimeouts(c: HttpConfig): void {
+    for (const s of [this.server, ...this.others]) applyTimeouts(s, c);
   }
 
   listen(port: number, host?: string): Promise<void> {

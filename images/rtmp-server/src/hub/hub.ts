@@ -14,11 +14,6 @@ export interface HubOptions {
   readonly play: PlaySettings;
   /** Outgoing RTMP chunk size; every player session announces the same one. */
   readonly chunkSize: number;
-  /**
-   * Players of a stream without a publisher are closed after this long (a clean end instead of a hang;
-   * long enough for an encoder to reconnect or an edge to fail over). @default 30000
-   */
-  readonly noPublisherCloseMs?: number;
 }
 
 /** Hooks for the edge (on-demand pulls). */
@@ -130,11 +125,11 @@ export class Hub implements HubView {
     this.maybeDrop(s);
   }
 
-  /** Attaches a player; `header` is written first (the FLV file header), then the cached start. */
-  play(app: string, name: string, init: PlayerInit, header: Buffer | null = null): Player {
+  /** Attaches a player; the stream writes the cached start (after the FLV file header for FLV players). */
+  play(app: string, name: string, init: PlayerInit): Player {
     const s = this.getOrCreate(app, name);
     const p = new Player(init);
-    s.addPlayer(p, header);
+    s.addPlayer(p);
     this.playerIndex.set(p.id, { stream: s, player: p });
     if (!s.publisher) {
       this.setOrphanTimer(s, true);
@@ -165,7 +160,7 @@ export class Hub implements HubView {
       s.orphanTimer = null;
       if (s.publisher) return;
       for (const p of [...s.players]) p.init.close('no publisher');
-    }, this.opts.noPublisherCloseMs ?? 30_000);
+    }, (this.settings.noPublisherCloseSeconds ?? 30) * 1000);
   }
 
   private maybeDrop(s: Stream): void {

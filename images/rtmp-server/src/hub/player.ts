@@ -22,6 +22,8 @@ export interface PlaySettings {
   mergeWriteMs: number;
   maxQueueBytes: number;
   slowPlayerCloseSeconds: number;
+  /** Players of a stream without a publisher are closed after this long. @default 30 */
+  noPublisherCloseSeconds?: number;
 }
 
 export interface PlayerInit {
@@ -55,6 +57,8 @@ export class Player {
   droppedFrames = 0;
   /** Closed by the hub (too slow); gets nothing more while its session winds down. */
   closing = false;
+  /** FLV: the file header is not written yet (the stream's tracks are not known); nothing is delivered. */
+  awaitingHeader = false;
   private dropSince = 0;
   readonly startedAt = Date.now();
 
@@ -78,7 +82,7 @@ export class Player {
    */
   deliver(batch: Batch, now: number, settings: PlaySettings): number {
     const entries = batch.entries;
-    if (this.nextSeq >= batch.endSeq || this.closing) return 0;
+    if (this.nextSeq >= batch.endSeq || this.closing || this.awaitingHeader) return 0;
     let i = this.nextSeq > batch.firstSeq ? this.nextSeq - batch.firstSeq : 0;
     this.nextSeq = batch.endSeq;
     const socket = this.init.socket;

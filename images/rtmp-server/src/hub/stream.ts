@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { audioInfo, videoInfo } from './codec-info';
 import { Batch, Entry, OutputFormat } from './entry';
 import { classify, Kind, normalizeMetadata } from './media-kind';
+import { TrackSniffer } from './flv-tracks';
+import { flvHeader } from '../protocol/flv';
 import { Player, PlayerState, PlaySettings } from './player';
 import { PublishClock } from './timeline';
 import { AudioInfo, DATA, MediaMessage, MediaSink, VIDEO, VideoInfo } from './types';
@@ -65,6 +67,8 @@ export class Stream {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private sinks: MediaSink[] = [];
+  /** The tracks the FLV header announces; FLV players that join before they are known wait for them. */
+  private readonly tracks = new TrackSniffer();
 
   constructor(
     readonly app: string,
@@ -96,6 +100,7 @@ export class Stream {
     this.gop = []; this.gopBytes = 0;
     this.hasVideo = false;
     this.video = this.audio = null;
+    this.tracks.reset();
     this.sinks = sinks;
     this.rebase = this.lastTs >= 0;
     this.clock = new PublishClock();
@@ -108,6 +113,7 @@ export class Stream {
   stopPublishing(): void {
     this.flush();
     this.publisher = null;
+    this.tracks.reset();
     for (const p of this.players) safe(() => p.init.publisherChanged?.(false));
     this.gop = []; this.gopBytes = 0;
     for (const s of this.sinks) safe(() => s.end());
@@ -116,6 +122,10 @@ export class Stream {
 
   push(m: MediaMessage): void {
     const kind = classify(m);
+    // onMetaData goes out at time 0: ffmpeg's FLV reader takes a later one for a subtitle stream.
+    if (kind === Kind.Metadata) m = { type: DATA, timestamp: 0, payload: normalizeMetadata(m.payload) };
+    // Before this message gets its seq: FLV players joined now receive it through the normal fan-out.
+    if (this.tracks.learn(m, kind)) this.joinAwaiting();
     const isFrame = kind === Kind.Keyframe || kind === Kind.Frame;
     // Only frames move the timeline: configs and data replayed from a cache (a late push, an edge pull) carry
     // old timestamps, so they take the newest frame's time instead.
@@ -123,9 +133,7 @@ export class Stream {
     if (isFrame && this.rebase) { this.tsOffset = this.lastTs + 40 - pubTs; this.rebase = false; }
     const outTs = this.rebase ? Math.max(0, this.lastTs) : this.tsOffset !== 0 ? Math.max(0, pubTs + this.tsOffset) >>> 0 : pubTs;
     if (isFrame) this.lastTs = outTs;
-    // onMetaData goes out at time 0: ffmpeg's FLV reader takes a later one for a subtitle stream.
-    if (kind === Kind.Metadata) m = { type: DATA, timestamp: 0, payload: normalizeMetadata(m.payload) };
-    else if (outTs !== m.timestamp) m = { type: m.type, timestamp: outTs, payload: m.payload };
+    if (kind !== Kind.Metadata && outTs !== m.timestamp) m = { type: m.type, timestamp: outTs, payload: m.payload };
     // Sinks get the publish's own timeline: the same on every server a relay feeds, whatever their players did.
     const sm: MediaMessage = pubTs === m.timestamp ? m : { type: m.type, timestamp: pubTs, payload: m.payload };
     if (m.type === VIDEO) {
@@ -174,15 +182,29 @@ export class Stream {
     return { bufs, live };
   }
 
-  /** Attaches a player: the cached start is written at once, not after the merge window. */
-  addPlayer(p: Player, header: Buffer | null): void {
+  /**
+   * Attaches a player: the cached start is written at once, not after the merge window. An FLV player first
+   * gets the FLV file header, whose flags name the stream's tracks: until they are known it waits, unserved.
+   */
+  addPlayer(p: Player): void {
+    this.players.add(p);
+    if (p.format === 'flv' && !this.tracks.tracks) p.awaitingHeader = true;
+    else this.start(p);
+    this.armTimer();
+  }
+
+  private start(p: Player): void {
     const { bufs, live } = this.startBytes(p.format);
-    if (header) bufs.unshift(header);
+    const t = this.tracks.tracks;
+    if (p.format === 'flv' && t) bufs.unshift(flvHeader(t.audio, t.video));
+    p.awaitingHeader = false;
     p.writeStart(bufs);
     p.state = live ? PlayerState.Live : PlayerState.Wait;
     p.nextSeq = this.seq;
-    this.players.add(p);
-    this.armTimer();
+  }
+
+  private joinAwaiting(): void {
+    for (const p of this.players) if (p.awaitingHeader) this.start(p);
   }
 
   removePlayer(p: Player): void {

@@ -11,7 +11,7 @@ import type { Stream } from '../hub/stream';
 import { isValidName, splitQuery } from '../hub/stream-names';
 import { AUDIO, DATA, VIDEO } from '../hub/types';
 import type { AmfObject } from '../protocol/rtmp/amf0';
-import { MEDIA_STREAM_ID, UC_STREAM_BEGIN, UC_STREAM_EOF, WINDOW_ACK_SIZE } from '../protocol/rtmp/constants';
+import { EDGE_FLASH_VER, MEDIA_STREAM_ID, UC_STREAM_BEGIN, UC_STREAM_EOF, WINDOW_ACK_SIZE } from '../protocol/rtmp/constants';
 import { RtmpCommand, RtmpConnection } from '../protocol/rtmp/connection';
 import type { SessionContext, UpstreamPublish } from './context';
 import type { ForwardHandle } from '../forward/forwarder';
@@ -252,8 +252,12 @@ export class RtmpSession {
       recvBytes: () => this.conn.bytesIn,
       // No UnpublishNotify when the publisher goes: ffmpeg (and players built on it) treat it as the end of
       // the stream, while here players stay for the next publisher (edge reconnect, encoder restart).
+      // Our edges' pulls do get it: an edge counts its players' time without a publisher from then on.
       publisherChanged: (on) => {
-        if (!on) return;
+        if (!on) {
+          if (this.agent === EDGE_FLASH_VER) this.status('status', 'NetStream.Play.UnpublishNotify', `${this.streamName} is now unpublished.`);
+          return;
+        }
         this.conn.sendUserControl(UC_STREAM_BEGIN, MEDIA_STREAM_ID);
         this.status('status', 'NetStream.Play.PublishNotify', `${this.streamName} is now published.`);
       },

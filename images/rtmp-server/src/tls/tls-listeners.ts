@@ -3,6 +3,7 @@
  * HTTPS (`https.port`) runs the media HTTP routes, so both serve exactly the streams of the plain ports.
  * New connections get the certificate in force (CertStore swaps it with setSecureContext).
  */
+import { TIMEOUT_OPTIONS } from '../http/timeouts';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import type { ServerConfig } from '../../../../lib/server-config';
@@ -37,7 +38,7 @@ export function startTlsListeners(
     servers.push({ name: 'rtmps', server, port: config.rtmps.port });
   }
   if (config.https.enabled) {
-    const server = https.createServer({ ...certs.current() });
+    const server = https.createServer({ ...TIMEOUT_OPTIONS, ...certs.current() });
     media.serveOn(server);
     server.on('tlsClientError', onClientError('https'));
     server.on('clientError', (_e, socket) => socket.destroy());

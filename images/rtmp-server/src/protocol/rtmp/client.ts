@@ -69,6 +69,8 @@ export class RtmpClient {
   onMessage: (m: MediaMessage) => void = () => {};
   /** Called once when the connection ends (including after a failed start). */
   onClose: (reason: string) => void = () => {};
+  /** Play: the server says the stream's publisher went (`NetStream.Play.UnpublishNotify`) or came (`PublishNotify`). */
+  onPublisherChange: (publishing: boolean) => void = () => {};
 
   private conn: RtmpConnection | null = null;
   private mode: RtmpClientMode = 'play';
@@ -167,7 +169,9 @@ export class RtmpClient {
         this.settle?.resolve();
         this.settle = null;
       }
-      // Play.Stop / UnpublishNotify: the upstream's publisher went away; the link stays (a new one resumes it).
+      // The upstream's publisher went away or came back; the link stays (a new publisher resumes it).
+      if (this.started && code === 'NetStream.Play.UnpublishNotify') this.onPublisherChange(false);
+      if (this.started && code === 'NetStream.Play.PublishNotify') this.onPublisherChange(true);
     }
   }
 

@@ -31,3 +31,6 @@ export const MEDIA_STREAM_ID = 1;
 
 /** Window acknowledgement size we announce (bytes), as SRS and nginx-rtmp do. */
 export const WINDOW_ACK_SIZE = 2_500_000;
+
+/** flashVer of our edges' links to an origin: the origin tells these (only) when the publisher goes. */
+export const EDGE_FLASH_VER = 'rtmp-k8s-edge';
