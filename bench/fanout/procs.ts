@@ -90,3 +90,18 @@ export function tcpBytesSent(pid: number): number {
   const m = /bytes_acked:(\d+)/.exec(ss(['-i', 'state', 'established', `( sport = :${port} )`]));
   return m ? Number(m[1]) : 0;
 }
+
+/** Runs a bench's main: ends every child by PID on Ctrl-C, on errors and at exit. */
+export function runBench(main: () => Promise<void>): void {
+  let stopping = false;
+  process.on('SIGINT', () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\ninterrupted: ending the bench processes');
+    void stopAll().finally(() => process.exit(130));
+  });
+  process.on('exit', killAllSync);
+  main()
+    .catch((e) => { console.error(e); process.exitCode = 1; })
+    .finally(() => stopAll());
+}
