@@ -2,10 +2,10 @@
  * The HLS segmenter of one stream: FLV messages in, `{stream}-{seq}.ts` segments and a live `{stream}.m3u8` out.
  *
  * A segment starts on a video keyframe (on any audio frame for audio-only streams) and is cut at the first
- * keyframe at/after `fragmentSeconds`. Segment bytes are gathered in one buffer and written in one go when the
- * segment closes; then the playlist is replaced atomically (temp file + rename), then segments that left the
- * window are deleted — all through one ordered, non-blocking queue per stream. The media path (onMessage)
- * never touches the disk and never throws.
+ * keyframe at/after `fragmentSeconds`. Segment bytes stream to a temporary file in pieces of SPILL_BYTES while
+ * the segment is muxed, and it is renamed to its name when the segment closes; then the playlist is replaced
+ * atomically (temp file + rename), then segments that left the window are deleted — all through one ordered,
+ * non-blocking queue per stream. The media path (onMessage) never touches the disk and never throws.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ import { FlvTsMuxer, TsBuffer, TsFrame } from '../protocol/mpegts';
 import { HLS_DIR_MARKER, HlsPaths } from './hls-paths';
 import { PlaylistSegment, renderPlaylist } from './hls-playlist';
 import { SerialQueue } from './hls-queue';
+import { SegmentFile } from './hls-segment-file';
 import type { MediaMessage } from './types';
 
 /** The timing settings a writer reads at each decision (mutable: a config reload applies at the next segment). */
@@ -42,6 +43,8 @@ export function emptyHlsStats(): HlsStats {
 
 /** Segments that left the playlist but stay on disk a little longer, for players still reading the previous one. */
 const RETIRED_KEEP = 1;
+/** Muxed TS bytes go to the segment's file in pieces of about this size (memory per stream stays this small). */
+const SPILL_BYTES = 128 * 1024;
 /** A segment is cut even without a keyframe past this size, to bound memory. */
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Segment bytes waiting for the disk beyond this (per stream) are dropped rather than kept in memory. */
@@ -63,6 +66,9 @@ interface OpenSegment {
   /** Last DTS of the leading track (video, or audio when audio-only): where a cut-short segment ends. */
   lastLeadDts: number;
   readonly out: TsBuffer;
+  readonly file: SegmentFile;
+  /** Pieces queued for the disk were dropped: the segment is given up at its close. */
+  dropped: boolean;
   frames: number;
   readonly discontinuity: boolean;
   readonly video: boolean;
@@ -76,7 +82,6 @@ export class HlsWriter {
   private readonly retired: string[] = [];
   private cur: OpenSegment | null = null;
   private maxDurationMs = 0;
-  private lastSegmentBytes = 0;
   /** Bytes of closed segments not yet on disk. */
   private pendingBytes = 0;
   private discontinuitySeq = 0;
@@ -198,7 +203,7 @@ export class HlsWriter {
     }
     if (cur) {
       const long = f.dts - cur.startDts >= this.timing.fragmentSeconds * 1000;
-      if ((boundary && long) || cur.out.length > MAX_SEGMENT_BYTES) {
+      if ((boundary && long) || cur.out.total > MAX_SEGMENT_BYTES) {
         this.close(f.dts);
         cur = null;
       }
@@ -220,24 +225,48 @@ export class HlsWriter {
   }
 
   private open(dts: number): OpenSegment {
-    // Sized from the previous segment, so the buffer rarely grows.
-    const out = new TsBuffer(Math.ceil(this.lastSegmentBytes * 1.25));
+    const seq = this.nextSeq++;
+    const file = new SegmentFile(this.paths.file(this.paths.segmentName(seq)), (again) => {
+      if (again) this.dirReady = null;
+      return this.ensureDir();
+    });
+    // The TS bytes stream to the file as they are muxed (one write per SPILL_BYTES, off the media path).
+    const out: TsBuffer = new TsBuffer(SPILL_BYTES, (bytes) => this.spill(seg, bytes));
     this.muxer.tables(out);
     const { video, audio } = this.muxer.tracks;
-    this.cur = {
-      seq: this.nextSeq++, startDts: dts, lastDts: dts, lastLeadDts: dts, out, frames: 0,
+    const seg: OpenSegment = this.cur = {
+      seq, startDts: dts, lastDts: dts, lastLeadDts: dts, out, file, dropped: false, frames: 0,
       discontinuity: this.nextDiscontinuity, video, audio,
     };
     this.nextDiscontinuity = false;
     return this.cur;
   }
 
+  /** Queues a piece of the open segment for its file (or gives the segment up when the disk is too far behind). */
+  private spill(seg: OpenSegment, bytes: Buffer): void {
+    if (seg.dropped || this.pendingBytes + bytes.length > MAX_PENDING_BYTES) {
+      seg.dropped = true;
+      return;
+    }
+    this.pendingBytes += bytes.length;
+    this.queue.push(async () => {
+      try {
+        await seg.file.append(bytes);
+      } finally {
+        this.pendingBytes -= bytes.length;
+        seg.out.recycle(bytes);
+      }
+    });
+  }
+
   private close(endDts: number): void {
     const cur = this.cur;
     this.cur = null;
-    if (!cur || cur.frames === 0) return; // tables only: nothing to play
-    this.lastSegmentBytes = cur.out.length;
-    if (this.pendingBytes + cur.out.length > MAX_PENDING_BYTES) {
+    if (!cur) return;
+    const behind = cur.dropped || this.pendingBytes + cur.out.length > MAX_PENDING_BYTES;
+    if (cur.frames === 0 || behind) this.queue.push(() => cur.file.abort()); // pieces already written go
+    if (cur.frames === 0) return; // tables only: nothing to play
+    if (behind) {
       this.stats.droppedSegments++;
       this.nextDiscontinuity = true;
       this.log.warn({ event: 'hls-segment-dropped', stream: this.paths.stream, seq: cur.seq }, 'HLS disk is behind; segment dropped');
@@ -256,23 +285,17 @@ export class HlsWriter {
     const target = Math.max(1, Math.ceil(this.maxDurationMs / 1000), Math.ceil(this.timing.fragmentSeconds));
     const text = renderPlaylist(this.window, target, this.discontinuitySeq);
     const data = cur.out.bytes();
+    const size = cur.out.total;
     const { paths, stats } = this;
     this.pendingBytes += data.length;
     this.queue.push(async () => {
       try {
-        await this.ensureDir();
-        await fsp.writeFile(paths.file(seg.name), data).catch(async (e: NodeJS.ErrnoException) => {
-          if (e.code !== 'ENOENT') throw e;
-          // Another stream's cleanup removed the shared app directory just now: make it again, once.
-          this.dirReady = null;
-          await this.ensureDir();
-          await fsp.writeFile(paths.file(seg.name), data);
-        });
+        await cur.file.finish(data);
       } finally {
         this.pendingBytes -= data.length;
       }
       stats.segmentsWritten++;
-      stats.bytesWritten += data.length;
+      stats.bytesWritten += size;
       await fsp.writeFile(paths.playlistTmp, text);
       await fsp.rename(paths.playlistTmp, paths.playlist);
       for (const n of expired) await unlinkQuiet(paths.file(n));
