@@ -50,13 +50,19 @@ export interface CellResult {
   readonly publishing: number;
   readonly rampMs: number;
   readonly windowSec: number;
+  /** Server CPU per second of media it took in over the window (received from the publishers, not just offered). */
   readonly cpuMsPerStreamSec: number;
+  /** Media the server took in over the media offered to it (N × window): below 1, it fell behind. */
+  readonly takenShare: number;
   readonly serverCpuPct: number;
   readonly clientCpuPct: number;
   readonly rssIdleMB: number;
   readonly rssMB: number;
   readonly rssPerStreamMB: number;
-  /** Share of the N streams still publishing with less than 1 s of media queued between client and server. */
+  /**
+   * Share of the N streams still publishing with less than 1 s of media queued between client and server
+   * (the least of three samples of the kernel queues through the window, plus the client's own buffer at its end).
+   */
   readonly keepUpShare: number;
   /** Median / max bytes queued (client user space + both kernels' queues), in seconds of media. */
   readonly lagMedianSec: number;
@@ -154,13 +160,20 @@ export async function runCell(c: CellSpec): Promise<CellResult> {
 
     const before = new Map<string, PlaylistState | null>();
     if (c.hls) for (const s of names('s', c.n)) before.set(s, readPlaylist(server.playlist(s)));
+    const sent0 = new Map((await client.request({ cmd: 'collect' }, 'collected', 20000)).publishers.map((p) => [p.localPort, p.sent - p.backlog]));
+    const queue0 = kernelQueues(server.rtmpPort);
     const c0 = cpuMs(pid);
     const cc0 = cpuMs(client.proc.pid);
     const t0 = performance.now();
     let rssMax = 0;
+    // Kernel queues sampled through the window: a server that keeps up empties them now and then (the least
+    // seen counts); one that falls behind never does.
+    const queueSamples: Map<number, number>[] = [];
+    const sampleAt = [0.3, 0.6].map((x) => x * c.windowSec * 1000);
     while (performance.now() - t0 < c.windowSec * 1000 - 500) {
       await sleep(Math.min(1000, c.windowSec * 1000 - (performance.now() - t0)));
       rssMax = Math.max(rssMax, rssBytes(pid));
+      if (sampleAt.length && performance.now() - t0 >= sampleAt[0]) { sampleAt.shift(); queueSamples.push(kernelQueues(server.rtmpPort)); }
     }
     const c1 = cpuMs(pid);
     const cc1 = cpuMs(client.proc.pid);
@@ -168,12 +181,23 @@ export async function runCell(c: CellSpec): Promise<CellResult> {
     const rss = Math.max(rssMax, rssBytes(pid));
     const now = Date.now();
 
-    const queues = kernelQueues(server.rtmpPort);
+    queueSamples.push(kernelQueues(server.rtmpPort));
+    if (process.env.BENCH_DEBUG) require('node:fs').writeFileSync('/tmp/ingest-debug-server.log', server.proc.output());
     const stats = (await client.request({ cmd: 'collect' }, 'collected', 20000)).publishers;
     const normal = stats.filter((p) => p.mode === 'normal');
-    const lag = (p: PublisherStat) => (p.backlog + (queues.get(p.localPort) ?? 0)) / c.media.byteRate;
+    const lag = (p: PublisherStat) => (p.backlog + Math.min(...queueSamples.map((q) => q.get(p.localPort) ?? 0))) / c.media.byteRate;
     const lags = normal.filter((p) => p.state === 'publishing').map(lag);
     const keeps = (p: PublisherStat) => p.state === 'publishing' && lag(p) < 1;
+    // What the server really took in over the window (sent − what is still queued, at both ends), in stream-seconds:
+    // a server that falls behind is charged for the media it processed, not for the media it was offered.
+    const queue1 = queueSamples[queueSamples.length - 1];
+    let taken = 0;
+    for (const p of normal) {
+      const s0 = sent0.get(p.localPort);
+      if (s0 === undefined || p.state !== 'publishing') continue;
+      taken += Math.max(0, (p.sent - p.backlog - s0) - ((queue1.get(p.localPort) ?? 0) - (queue0.get(p.localPort) ?? 0)));
+    }
+    const streamSeconds = taken / c.media.byteRate;
 
     let onTime: ((s: string) => boolean) | null = null;
     const added: number[] = [];
@@ -215,7 +239,8 @@ export async function runCell(c: CellSpec): Promise<CellResult> {
       server: c.server, rate: c.rate, mbps: (c.media.byteRate * 8) / 1e6, hls: c.hls, n: c.n,
       relayTargets: c.relayTargets ?? 0, bad,
       publishing: normal.filter((p) => p.state === 'publishing').length, rampMs: Math.round(ramp.ms), windowSec: wallSec,
-      cpuMsPerStreamSec: (c1 - c0) / (c.n * wallSec),
+      cpuMsPerStreamSec: (c1 - c0) / Math.max(streamSeconds, 1e-9),
+      takenShare: streamSeconds / (c.n * wallSec),
       serverCpuPct: (c1 - c0) / wallSec / 10,
       clientCpuPct: (cc1 - cc0) / wallSec / 10,
       rssIdleMB: rssIdle / MB, rssMB: rss / MB, rssPerStreamMB: (rss - rssIdle) / c.n / MB,

@@ -1,5 +1,6 @@
 // The ingest bench's tables: every cell, the ratio to nginx-rtmp, where each server stops keeping up, and
 // the README's "streams per origin core" sizing table.
+import { linePlot } from '../fanout/plot-svg';
 import { CellResult } from './cell';
 
 const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
@@ -36,10 +37,10 @@ const who = (r: CellResult) => (r.server === 'nginx' ? 'nginx-rtmp' : 'companion
   (r.relayTargets ? ` relay → ${r.relayTargets}` : '') + (r.bad ? ` + ${r.bad} bad` : '');
 
 export function cellTable(rows: CellResult[]): string {
-  const head = '| server | stream | HLS | N | CPU-ms / stream-s | × nginx-rtmp | server CPU | RSS / stream | keeping up | HLS on time | queued (median / max) | load-client CPU | notes |';
-  const sep = '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+  const head = '| server | stream | HLS | N | CPU-ms / stream-s | × nginx-rtmp | server CPU | media taken in | RSS / stream | keeping up | HLS on time | queued (median / max) | load-client CPU | notes |';
+  const sep = '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
   return [head, sep, ...rows.map((r) => `| ${who(r)} | ${r.rate} (${f(r.mbps, 2)} Mbit/s) | ${r.hls ? 'on' : 'off'} | ${r.n} | ` +
-    `${f(r.cpuMsPerStreamSec, 2)} | ${f(r.ratioToNginx, 2)} | ${f(r.serverCpuPct)}% | ${f(r.rssPerStreamMB * 1024)} KB | ` +
+    `${f(r.cpuMsPerStreamSec, 2)} | ${f(r.ratioToNginx, 2)} | ${f(r.serverCpuPct)}% | ${pct(r.takenShare ?? null)} | ${f(r.rssPerStreamMB * 1024)} KB | ` +
     `${pct(r.keepUpShare)} | ${pct(r.hlsOnTimeShare)} | ${f(r.lagMedianSec, 2)} / ${f(r.lagMaxSec, 2)} s | ${f(r.clientCpuPct)}% | ${notes(r)} |`)].join('\n');
 }
 
@@ -59,12 +60,22 @@ export function limitsTable(rows: CellResult[]): string {
 }
 
 /**
+ * RSS each added stream costs: the slope between the two largest counts that kept up (the RSS over the idle
+ * server at one count also carries the process's one-off growth once it works: JIT code, heap reserve).
+ */
+function marginalRssKB(kept: CellResult[]): number | null {
+  if (kept.length < 2) return null;
+  const [hi, lo] = kept;
+  return ((hi.rssMB - lo.rssMB) * 1024) / (hi.n - lo.n);
+}
+
+/**
  * Streams per origin core: 1000 ÷ CPU-ms per stream-second at the largest N that kept up (HLS on, as an
- * origin of an OriginCluster runs), capped by what was measured to keep up when the server reached its limit.
+ * origin of an OriginCluster runs).
  */
 export function sizingTable(rows: CellResult[]): string {
-  const out = ['| server, HLS on | stream | measured at | CPU-ms / stream-s | × nginx-rtmp | streams per origin core | RSS / stream |',
-    '|---|---|---:|---:|---:|---:|---:|'];
+  const out = ['| server, HLS on | stream | measured at | CPU-ms / stream-s | × nginx-rtmp | streams per origin core | RSS / stream | RSS per added stream |',
+    '|---|---|---:|---:|---:|---:|---:|---:|'];
   const keys = [...new Set(rows.filter((r) => plain(r) && r.hls).map((r) => `${r.server}|${r.rate}`))];
   for (const k of keys) {
     const [server, rate] = k.split('|');
@@ -73,10 +84,11 @@ export function sizingTable(rows: CellResult[]): string {
     if (!r) continue;
     const perCore = Math.floor(1000 / r.cpuMsPerStreamSec);
     out.push(`| ${server === 'nginx' ? 'nginx-rtmp' : 'companion origin'} | ${rate} (${f(r.mbps, 2)} Mbit/s) | ${r.n} streams | ${f(r.cpuMsPerStreamSec, 2)} | ` +
-      `${f(r.ratioToNginx, 2)} | ~${perCore} | ${f(r.rssPerStreamMB * 1024)} KB |`);
+      `${f(r.ratioToNginx, 2)} | ~${perCore} | ${f(r.rssPerStreamMB * 1024)} KB | ${mine.length > 1 ? `${f(marginalRssKB(mine))} KB (${mine[1].n} → ${r.n})` : '–'} |`);
   }
   out.push('', 'Streams per core = 1000 ÷ CPU-ms per stream-second at the largest stream count that kept up, HLS on (2 s ' +
-    'fragments), on a shared 2-core machine; leave headroom (players, API, GC) rather than running a core at 100%.');
+    'fragments), on a shared 2-core machine; leave headroom (players, API, GC) rather than running a core at 100%. ' +
+    'RSS / stream is over the idle server; RSS per added stream is the slope between the two largest counts that kept up.');
   return out.join('\n');
 }
 
@@ -92,4 +104,16 @@ export function relayTable(rows: CellResult[]): string {
     out.push(`| ${r.n} × ${r.rate} | ${r.relayTargets} | ${f(r.cpuMsPerStreamSec, 2)} | ${f(base?.cpuMsPerStreamSec, 2)} | ${f(perPush, 3)} | ${f(r.rssPerStreamMB * 1024)} KB |`);
   }
   return out.join('\n');
+}
+
+/** CPU-ms per stream-second against streams, HLS on: one line per server and stream rate. */
+export function ingestPlot(rows: CellResult[]): string {
+  const points = rows.filter((r) => plain(r) && r.hls).map((r) => ({
+    series: `${r.server === 'nginx' ? 'nginx-rtmp' : 'companion'} ${r.rate}`, x: r.n, y: r.cpuMsPerStreamSec, ok: r.okShare >= KEEP_UP,
+  }));
+  return linePlot(points, {
+    title: 'Ingest, HLS on: server CPU per stream-second', x: 'publishing streams (server on one core)',
+    y: 'server CPU-ms per stream-second (lower is better)', notOk: 'not all streams kept up',
+    dashed: (s) => s.endsWith('600k'), reference: (s) => s.startsWith('nginx'),
+  });
 }

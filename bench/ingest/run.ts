@@ -13,7 +13,7 @@ import { ensureNginx, nginxVersion } from '../fanout/nginx';
 import { runBench } from '../fanout/procs';
 import { Frame, keepProfile } from '../fanout/profile-summary';
 import { CellResult, CellSpec, runCell } from './cell';
-import { addRatios, cellTable, KEEP_UP, limitsTable, relayTable, sizingTable } from './report';
+import { addRatios, cellTable, ingestPlot, KEEP_UP, limitsTable, relayTable, sizingTable } from './report';
 import { ServerKind } from './servers';
 
 /** The two streams: about 600 kbit/s (360p) and about 2.6 Mbit/s (720p, the fan-out bench's), 2 s GOPs. */
@@ -35,7 +35,8 @@ const USAGE = `npm run bench -- --ingest 50,200 [options]   (or npm run bench:in
   --max-minutes 30              no new cell starts after this
   --server-cpu 0 --client-cpu 1 cores for taskset (-1 = no pinning)
   --rebuild                     rebuild the server bundle first
-  --server-bundle FILE          run this server bundle instead of images/rtmp-server/dist/main.js`;
+  --server-bundle FILE          run this server bundle instead of images/rtmp-server/dist/main.js
+  --render FILE                 only re-render ingest.md and ingest.svg from an existing ingest.json`;
 
 const argv = process.argv.slice(2);
 const { values: a } = parseArgs({
@@ -51,6 +52,7 @@ const { values: a } = parseArgs({
     relay: { type: 'string', default: '50' },
     'bad-input': { type: 'string', default: '0' },
     profile: { type: 'string', default: '0' },
+    render: { type: 'string' },
     out: { type: 'string', default: path.resolve(__dirname, '../results') },
   },
 });
@@ -59,7 +61,7 @@ const BAD_PUBLISHERS = 50;
 
 function line(r: CellResult): string {
   return `${(r.server + (r.relayTargets ? ` relay→${r.relayTargets}` : '') + (r.bad ? ` +${r.bad} bad` : '')).padEnd(22)} ${r.rate.padEnd(4)} hls ${r.hls ? 'on ' : 'off'} ` +
-    `${String(r.n).padStart(5)}: ${r.cpuMsPerStreamSec.toFixed(2)} CPU-ms/stream-s (server ${r.serverCpuPct.toFixed(0)}%), ` +
+    `${String(r.n).padStart(5)}: ${r.cpuMsPerStreamSec.toFixed(2)} CPU-ms/stream-s (server ${r.serverCpuPct.toFixed(0)}%, took in ${(r.takenShare * 100).toFixed(0)}% of the media), ` +
     `RSS ${(r.rssPerStreamMB * 1024).toFixed(0)} KB/stream, keep-up ${(r.keepUpShare * 100).toFixed(1)}%` +
     (r.hlsOnTimeShare !== null ? `, HLS on time ${(r.hlsOnTimeShare * 100).toFixed(1)}% (median ${r.hlsAddedMedian} new segments)` : '') +
     (r.probes.length ? `, ffprobe ${r.probes.filter((p) => p.ok).length}/${r.probes.length} ${r.probes.map((p) => p.detail).join(', ')}` : '') +
@@ -69,6 +71,10 @@ function line(r: CellResult): string {
 
 async function main(): Promise<void> {
   if (a.help) { console.log(USAGE); return; }
+  if (a.render) {
+    output(JSON.parse(fs.readFileSync(a.render, 'utf8')) as IngestRun, path.dirname(a.render), false);
+    return;
+  }
   const counts = numList(a.ingest!).sort((x, y) => x - y);
   const rates = a.rates!.split(',').map((r) => r.trim());
   for (const r of rates) if (!RATES[r]) throw new Error(`unknown rate ${r}; known: ${Object.keys(RATES).join(', ')}`);
@@ -143,7 +149,6 @@ async function main(): Promise<void> {
     }
   }
 
-  addRatios(rows);
   const meta = {
     command: `npm run bench -- --ingest ${a.ingest} ${argv.filter((x, i) => x !== '--ingest' && argv[i - 1] !== '--ingest').join(' ')}`.trim(),
     date: new Date().toISOString(), node: process.version, nginx: nginxVersion(), cpu: os.cpus()[0]?.model, cores: os.cpus().length,
@@ -151,6 +156,20 @@ async function main(): Promise<void> {
     windowSec: base.windowSec, warmupSec: base.warmupSec,
     note: 'Figures from a shared machine (other work on the same cores): compare the ratios within one run, not absolute values across runs.',
   };
+  output({ meta, results: rows, failures, profiles }, a.out!, true);
+}
+
+interface IngestRun {
+  readonly meta: { command: string; date: string; node: string; nginx: string };
+  readonly results: CellResult[];
+  readonly failures: { cell: string; error: string }[];
+  readonly profiles: { n: number; frames: Frame[] }[];
+}
+
+/** Prints the tables and writes ingest.md + ingest.svg (and ingest.json when `json`) into `out` ('' = nowhere). */
+function output(run: IngestRun, out: string, json: boolean): void {
+  const { meta, results: rows, failures, profiles } = run;
+  addRatios(rows);
   const md = [
     `## Streams per origin core\n\n${sizingTable(rows)}`,
     `## Where each server stops keeping up\n\n${limitsTable(rows)}`,
@@ -161,12 +180,12 @@ async function main(): Promise<void> {
       p.frames.map((x) => `- ${x.selfPct.toFixed(1)}% ${x.name}`).join('\n')),
   ].filter(Boolean).join('\n\n');
   console.log(`\n${md}\n`);
-  if (a.out) {
-    fs.mkdirSync(a.out, { recursive: true });
-    fs.writeFileSync(path.join(a.out, 'ingest.json'), `${JSON.stringify({ meta, results: rows, failures, profiles }, null, 2)}\n`);
-    fs.writeFileSync(path.join(a.out, 'ingest.md'), `# Ingest bench\n\n\`${meta.command}\` (${meta.date}, node ${meta.node}, ${meta.nginx})\n\n${md}\n`);
-    console.log(`wrote ${path.relative(process.cwd(), a.out) || '.'}/ingest.json, ingest.md`);
-  }
+  if (!out) return;
+  fs.mkdirSync(out, { recursive: true });
+  if (json) fs.writeFileSync(path.join(out, 'ingest.json'), `${JSON.stringify(run, null, 2)}\n`);
+  fs.writeFileSync(path.join(out, 'ingest.md'), `# Ingest bench\n\n\`${meta.command}\` (${meta.date}, node ${meta.node}, ${meta.nginx})\n\n${md}\n`);
+  fs.writeFileSync(path.join(out, 'ingest.svg'), ingestPlot(rows));
+  console.log(`wrote ${path.relative(process.cwd(), out) || '.'}/${json ? 'ingest.json, ' : ''}ingest.md, ingest.svg`);
 }
 
 runBench(main);

@@ -14,9 +14,11 @@ import type { AmfObject } from '../protocol/rtmp/amf0';
 import { MEDIA_STREAM_ID, UC_STREAM_BEGIN, UC_STREAM_EOF, WINDOW_ACK_SIZE } from '../protocol/rtmp/constants';
 import { RtmpCommand, RtmpConnection } from '../protocol/rtmp/connection';
 import type { SessionContext, UpstreamPublish } from './context';
+import { IdleSweep } from './idle-sweep';
 
-/** Publishers that send nothing for this long are dropped (players may stay silent). */
+/** Publishers that send nothing for this long are dropped (players may stay silent); checked every 2 s. */
 const PUBLISH_IDLE_MS = 30_000;
+const publishIdle = new IdleSweep(PUBLISH_IDLE_MS, 2000);
 
 export class RtmpSession {
   readonly id: string;
@@ -31,6 +33,7 @@ export class RtmpSession {
   private stream: Stream | null = null;
   private player: Player | null = null;
   private upstream: UpstreamPublish | null = null;
+  private unwatchIdle: (() => void) | null = null;
   private readonly startedAt = Date.now();
 
   constructor(socket: Socket, private readonly ctx: SessionContext) {
@@ -152,7 +155,7 @@ export class RtmpSession {
     }
     this.stream = stream;
     this.conn.established();
-    this.conn.socket.setTimeout(PUBLISH_IDLE_MS, () => this.conn.fail('publisher idle'));
+    this.unwatchIdle = publishIdle.watch(() => this.conn.bytesIn, () => this.conn.fail('publisher idle'));
     this.ctx.hub.countAccepted();
     this.status('status', 'NetStream.Publish.Start', `${this.streamName} is now published.`);
     this.ctx.log.info({ event: 'publish', kind: 'rtmp-publish', ...this.fields(), agent: this.agent }, 'publish started');
@@ -188,6 +191,8 @@ export class RtmpSession {
 
   /** Ends publishing/playing (deleteStream, or the connection went away). */
   private stopRole(reason: string): void {
+    this.unwatchIdle?.();
+    this.unwatchIdle = null;
     if (this.role === 'publish' && this.stream) {
       this.ctx.hub.unpublish(this.stream, this.id);
       this.upstream?.close(reason);
