@@ -65,6 +65,18 @@ export function cpuMs(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * TICK_MS; // #14 utime, #15 stime
 }
 
+/**
+ * Time the process's main thread has spent waiting for a CPU while runnable, in ms (/proc/PID/schedstat):
+ * high when other work shares its core, whatever the process itself needs.
+ */
+export function runQueueWaitMs(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident set size in bytes. */
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -7,7 +7,7 @@ import { freePort, waitForPort } from '../../test/helpers/ports';
 import { IpcChild } from '../fanout/client-process';
 import { Media } from '../fanout/media';
 import { startNginx } from '../fanout/nginx';
-import { cpuMs, Proc, rssBytes } from '../fanout/procs';
+import { cpuMs, Proc, rssBytes, runQueueWaitMs } from '../fanout/procs';
 import { IngestCommand, IngestReply, PublisherStat } from './client/ingest-protocol';
 import { listFiles, PlaylistState, probeNewest, ProbeResult, readPlaylist, verdict } from './hls-check';
 import { APP, HLS_TIMING, IngestServer, ServerKind, startServer } from './servers';
@@ -55,13 +55,16 @@ export interface CellResult {
   /** Media the server took in over the media offered to it (N × window): below 1, it fell behind. */
   readonly takenShare: number;
   readonly serverCpuPct: number;
+  /** Share of the window the server's main thread was runnable but waiting for a CPU (other work on its core). */
+  readonly serverWaitPct: number;
   readonly clientCpuPct: number;
   readonly rssIdleMB: number;
   readonly rssMB: number;
   readonly rssPerStreamMB: number;
   /**
-   * Share of the N streams still publishing with less than 1 s of media queued between client and server
-   * (the least of three samples of the kernel queues through the window, plus the client's own buffer at its end).
+   * Share of the N streams still publishing and not falling behind: less than 1 s of media queued between client
+   * and server (the least of three samples of the kernel queues through the window, plus the client's own buffer
+   * at its end), or a queue that did not grow by 0.5 s of media over the window.
    */
   readonly keepUpShare: number;
   /** Median / max bytes queued (client user space + both kernels' queues), in seconds of media. */
@@ -163,6 +166,7 @@ export async function runCell(c: CellSpec): Promise<CellResult> {
     const sent0 = new Map((await client.request({ cmd: 'collect' }, 'collected', 20000)).publishers.map((p) => [p.localPort, p.sent - p.backlog]));
     const queue0 = kernelQueues(server.rtmpPort);
     const c0 = cpuMs(pid);
+    const w0 = runQueueWaitMs(pid);
     const cc0 = cpuMs(client.proc.pid);
     const t0 = performance.now();
     let rssMax = 0;
@@ -176,6 +180,7 @@ export async function runCell(c: CellSpec): Promise<CellResult> {
       if (sampleAt.length && performance.now() - t0 >= sampleAt[0]) { sampleAt.shift(); queueSamples.push(kernelQueues(server.rtmpPort)); }
     }
     const c1 = cpuMs(pid);
+    const w1 = runQueueWaitMs(pid);
     const cc1 = cpuMs(client.proc.pid);
     const wallSec = (performance.now() - t0) / 1000;
     const rss = Math.max(rssMax, rssBytes(pid));
@@ -187,7 +192,11 @@ export async function runCell(c: CellSpec): Promise<CellResult> {
     const normal = stats.filter((p) => p.mode === 'normal');
     const lag = (p: PublisherStat) => (p.backlog + Math.min(...queueSamples.map((q) => q.get(p.localPort) ?? 0))) / c.media.byteRate;
     const lags = normal.filter((p) => p.state === 'publishing').map(lag);
-    const keeps = (p: PublisherStat) => p.state === 'publishing' && lag(p) < 1;
+    // Behind: more than 1 s of media queued all through the window and the queue still growing (a standing but
+    // steady queue, as nginx-rtmp keeps, is not falling behind).
+    const growth = (p: PublisherStat) => ((queueSamples[queueSamples.length - 1].get(p.localPort) ?? 0) - (queue0.get(p.localPort) ?? 0) +
+      p.backlog) / c.media.byteRate;
+    const keeps = (p: PublisherStat) => p.state === 'publishing' && (lag(p) < 1 || growth(p) < 0.5);
     // What the server really took in over the window (sent − what is still queued, at both ends), in stream-seconds:
     // a server that falls behind is charged for the media it processed, not for the media it was offered.
     const queue1 = queueSamples[queueSamples.length - 1];
@@ -242,6 +251,7 @@ export async function runCell(c: CellSpec): Promise<CellResult> {
       cpuMsPerStreamSec: (c1 - c0) / Math.max(streamSeconds, 1e-9),
       takenShare: streamSeconds / (c.n * wallSec),
       serverCpuPct: (c1 - c0) / wallSec / 10,
+      serverWaitPct: (w1 - w0) / wallSec / 10,
       clientCpuPct: (cc1 - cc0) / wallSec / 10,
       rssIdleMB: rssIdle / MB, rssMB: rss / MB, rssPerStreamMB: (rss - rssIdle) / c.n / MB,
       keepUpShare: normal.filter(keeps).length / c.n,

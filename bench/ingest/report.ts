@@ -37,10 +37,10 @@ const who = (r: CellResult) => (r.server === 'nginx' ? 'nginx-rtmp' : 'companion
   (r.relayTargets ? ` relay → ${r.relayTargets}` : '') + (r.bad ? ` + ${r.bad} bad` : '');
 
 export function cellTable(rows: CellResult[]): string {
-  const head = '| server | stream | HLS | N | CPU-ms / stream-s | × nginx-rtmp | server CPU | media taken in | RSS / stream | keeping up | HLS on time | queued (median / max) | load-client CPU | notes |';
-  const sep = '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+  const head = '| server | stream | HLS | N | CPU-ms / stream-s | × nginx-rtmp | server CPU | waiting for a CPU | media taken in | RSS / stream | keeping up | HLS on time | queued (median / max) | load-client CPU | notes |';
+  const sep = '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
   return [head, sep, ...rows.map((r) => `| ${who(r)} | ${r.rate} (${f(r.mbps, 2)} Mbit/s) | ${r.hls ? 'on' : 'off'} | ${r.n} | ` +
-    `${f(r.cpuMsPerStreamSec, 2)} | ${f(r.ratioToNginx, 2)} | ${f(r.serverCpuPct)}% | ${pct(r.takenShare ?? null)} | ${f(r.rssPerStreamMB * 1024)} KB | ` +
+    `${f(r.cpuMsPerStreamSec, 2)} | ${f(r.ratioToNginx, 2)} | ${f(r.serverCpuPct)}% | ${r.serverWaitPct === undefined ? '–' : `${f(r.serverWaitPct)}%`} | ${pct(r.takenShare ?? null)} | ${f(r.rssPerStreamMB * 1024)} KB | ` +
     `${pct(r.keepUpShare)} | ${pct(r.hlsOnTimeShare)} | ${f(r.lagMedianSec, 2)} / ${f(r.lagMaxSec, 2)} s | ${f(r.clientCpuPct)}% | ${notes(r)} |`)].join('\n');
 }
 
@@ -54,7 +54,7 @@ export function limitsTable(rows: CellResult[]): string {
     const good = mine.filter((r) => r.okShare >= KEEP_UP).map((r) => r.n);
     const bad = mine.find((r) => r.okShare < KEEP_UP);
     out.push(`| ${server === 'nginx' ? 'nginx-rtmp' : 'companion'} | ${rate} | ${hls === 'true' ? 'on' : 'off'} | ${good.length ? Math.max(...good) : '–'} | ` +
-      `${bad ? `${bad.n} (${pct(bad.okShare)} ok, CPU ${f(bad.serverCpuPct)}%)` : 'not reached'} |`);
+      `${bad ? `${bad.n} (${pct(bad.okShare)} ok, server CPU ${f(bad.serverCpuPct)}%, waiting for a CPU ${f(bad.serverWaitPct)}%, took in ${pct(bad.takenShare ?? null)})` : 'not reached'} |`);
   }
   return out.join('\n');
 }

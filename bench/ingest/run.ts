@@ -61,7 +61,7 @@ const BAD_PUBLISHERS = 50;
 
 function line(r: CellResult): string {
   return `${(r.server + (r.relayTargets ? ` relay→${r.relayTargets}` : '') + (r.bad ? ` +${r.bad} bad` : '')).padEnd(22)} ${r.rate.padEnd(4)} hls ${r.hls ? 'on ' : 'off'} ` +
-    `${String(r.n).padStart(5)}: ${r.cpuMsPerStreamSec.toFixed(2)} CPU-ms/stream-s (server ${r.serverCpuPct.toFixed(0)}%, took in ${(r.takenShare * 100).toFixed(0)}% of the media), ` +
+    `${String(r.n).padStart(5)}: ${r.cpuMsPerStreamSec.toFixed(2)} CPU-ms/stream-s (server ${r.serverCpuPct.toFixed(0)}%, waited for a CPU ${r.serverWaitPct.toFixed(0)}%, took in ${(r.takenShare * 100).toFixed(0)}% of the media), ` +
     `RSS ${(r.rssPerStreamMB * 1024).toFixed(0)} KB/stream, keep-up ${(r.keepUpShare * 100).toFixed(1)}%` +
     (r.hlsOnTimeShare !== null ? `, HLS on time ${(r.hlsOnTimeShare * 100).toFixed(1)}% (median ${r.hlsAddedMedian} new segments)` : '') +
     (r.probes.length ? `, ffprobe ${r.probes.filter((p) => p.ok).length}/${r.probes.length} ${r.probes.map((p) => p.detail).join(', ')}` : '') +
