@@ -123,7 +123,9 @@ export class ChunkDecoder {
       if (need <= this.headLen) break;
       if (pos >= data.length) return pos;
       const n = Math.min(need - this.headLen, data.length - pos);
-      data.copy(this.head, this.headLen, pos, pos + n);
+      // At most 18 bytes: a loop, not Buffer.copy (which makes a view object per call, i.e. per chunk).
+      const h = this.head;
+      for (let i = 0; i < n; i++) h[this.headLen + i] = data[pos + i];
       this.headLen += n;
       pos += n;
     }
