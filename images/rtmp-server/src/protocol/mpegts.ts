@@ -81,7 +81,7 @@ export class TsBuffer {
 
   /** Gives back a spilled buffer once its bytes are written, for reuse. */
   recycle(bytes: Buffer): void {
-    if (this.spare.length < 2 && bytes.buffer.byteLength === this.buf.buffer.byteLength && bytes.byteOffset === 0) {
+    if (this.spare.length < 1 && bytes.buffer.byteLength === this.buf.buffer.byteLength && bytes.byteOffset === 0) {
       this.spare.push(Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength));
     }
   }
