@@ -38,6 +38,10 @@ export interface CompanionOptions {
   readonly cpu?: number;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR']. */
   readonly nodeArgs?: string[];
+  /** HLS on, with these timings (the ingest bench); off when absent. */
+  readonly hls?: { fragmentSeconds: number; windowSeconds: number };
+  /** Extra YAML lines for the config file (e.g. a relay section). */
+  readonly extraConfig?: string[];
 }
 
 export interface Companion {
@@ -45,18 +49,23 @@ export interface Companion {
   readonly rtmpPort: number;
   readonly httpPort: number;
   readonly apiPort: number;
+  /** Where HLS files go (`{hlsDir}/{app}/{stream}.m3u8`) when HLS is on. */
+  readonly hlsDir: string;
 }
 
 export async function startCompanion(o: CompanionOptions): Promise<Companion> {
   const [rtmpPort, httpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-companion-'));
   const config = path.join(dir, 'rtmp-server.yaml');
-  // HLS off: nginx-rtmp is not segmenting either, and HLS is a per-stream cost, not a per-player one.
-  // No readiness grace or drain on SIGTERM: the bench closes its players first and wants a prompt exit
-  // (and a complete --cpu-prof file).
+  // HLS off for the fan-out bench: nginx-rtmp is not segmenting either, and HLS is a per-stream cost, not a
+  // per-player one. No readiness grace or drain on SIGTERM: the bench closes its clients first and wants a
+  // prompt exit (and a complete --cpu-prof file).
+  const hls = o.hls
+    ? ['hls:', '  enabled: true', `  fragmentSeconds: ${o.hls.fragmentSeconds}`, `  windowSeconds: ${o.hls.windowSeconds}`]
+    : ['hls:', '  enabled: false'];
   fs.writeFileSync(config, [
     'play:', `  mergeWriteMs: ${o.mergeWriteMs}`,
-    'hls:', '  enabled: false',
+    ...hls, ...(o.extraConfig ?? []),
     'lifecycle:', '  readinessGraceSeconds: 0', '  drainSeconds: 1',
     'log:', `  level: ${process.env.BENCH_SERVER_LOG ?? 'warn'}`, '', // BENCH_SERVER_LOG=info to debug a peer
   ].join('\n'));
@@ -72,7 +81,7 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
     Promise.all([waitForPort(rtmpPort, 15000), waitForPort(httpPort, 15000), waitForPort(apiPort, 15000)]),
     proc.exited.then((c) => { throw new Error(`companion server exited (${c}):\n${proc.output()}`); }),
   ]);
-  return { proc, rtmpPort, httpPort, apiPort };
+  return { proc, rtmpPort, httpPort, apiPort, hlsDir: path.join(dir, 'hls') };
 }
 
 /** GETs a path on the API; undefined when it is not there (yet) or slow. */

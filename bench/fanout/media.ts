@@ -7,8 +7,18 @@ import { Proc, start } from './procs';
 
 export const CACHE_DIR = path.resolve(__dirname, '../.cache');
 
-/** What the cached file is made of; change it and the cache key (file name) changes with it. */
-const ENCODE = {
+/** What a cached file is made of; change it and the cache key (file name) changes with it. */
+export interface EncodeSpec {
+  readonly size: string;
+  readonly fps: number;
+  readonly gopFrames: number;
+  readonly videoKbps: number;
+  readonly audioKbps: number;
+  readonly seconds: number;
+}
+
+/** The fan-out bench's stream: 720p at about 2.6 Mbit/s. */
+export const ENCODE: EncodeSpec = {
   size: '1280x720', fps: 25, gopFrames: 50, videoKbps: 2500, audioKbps: 128, seconds: 10,
 };
 
@@ -21,8 +31,7 @@ export interface Media {
 }
 
 /** Returns the cached bench FLV, encoding it first if it is missing (a few seconds of libx264). */
-export function benchMedia(): Media {
-  const e = ENCODE;
+export function benchMedia(e: EncodeSpec = ENCODE): Media {
   const file = path.join(CACHE_DIR, `bench-${e.size}-${e.fps}fps-g${e.gopFrames}-${e.videoKbps}k-${e.audioKbps}k-${e.seconds}s.flv`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(CACHE_DIR, { recursive: true });

@@ -36,8 +36,11 @@ export function nginxVersion(): string {
   return mod.status === 0 && mod.stdout ? `${nginx} + libnginx-mod-rtmp ${mod.stdout.trim()}` : nginx;
 }
 
-/** Starts nginx-rtmp on 127.0.0.1:rtmpPort, pinned to `cpu`. */
-export function startNginx(rtmpPort: number, cpu: number | undefined): { proc: Proc; prefix: string } {
+/**
+ * Starts nginx-rtmp on 127.0.0.1:rtmpPort, pinned to `cpu`. `appDirectives` go into `application live`
+ * (the ingest bench's `hls on; hls_path ...`).
+ */
+export function startNginx(rtmpPort: number, cpu: number | undefined, appDirectives = ''): { proc: Proc; prefix: string } {
   const mod = ensureNginx();
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nginx-'));
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), `
@@ -52,7 +55,7 @@ events { worker_connections 16000; }
 rtmp {
   server {
     listen 127.0.0.1:${rtmpPort};
-    application live { live on; }
+    application live { live on; ${appDirectives} }
   }
 }
 `);

@@ -65,6 +65,18 @@ export function cpuMs(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * TICK_MS; // #14 utime, #15 stime
 }
 
+/**
+ * Time the process's main thread has spent waiting for a CPU while runnable, in ms (/proc/PID/schedstat):
+ * high when other work shares its core, whatever the process itself needs.
+ */
+export function runQueueWaitMs(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident set size in bytes. */
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -89,4 +101,19 @@ export function tcpBytesSent(pid: number): number {
   }
   const m = /bytes_acked:(\d+)/.exec(ss(['-i', 'state', 'established', `( sport = :${port} )`]));
   return m ? Number(m[1]) : 0;
+}
+
+/** Runs a bench's main: ends every child by PID on Ctrl-C, on errors and at exit. */
+export function runBench(main: () => Promise<void>): void {
+  let stopping = false;
+  process.on('SIGINT', () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\ninterrupted: ending the bench processes');
+    void stopAll().finally(() => process.exit(130));
+  });
+  process.on('exit', killAllSync);
+  main()
+    .catch((e) => { console.error(e); process.exitCode = 1; })
+    .finally(() => stopAll());
 }

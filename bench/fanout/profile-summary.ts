@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function as a share of busy
 // (non-idle) samples, the top frames first.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -30,4 +31,15 @@ export function topFrames(file: string, count = 25): Frame[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, hits]) => ({ name, selfPct: (100 * hits) / Math.max(1, total) }));
+}
+
+/** Copies the one .cpuprofile written into `dir` to bench/results/tmp/`name`.cpuprofile; returns its top frames. */
+export function keepProfile(dir: string, name: string): Frame[] {
+  const file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))[0];
+  if (!file) throw new Error('no .cpuprofile written (did the server exit cleanly on SIGTERM?)');
+  const kept = path.resolve(__dirname, '../results/tmp');
+  fs.mkdirSync(kept, { recursive: true });
+  fs.copyFileSync(file, path.join(kept, `${name}.cpuprofile`));
+  console.log(`profile kept in bench/results/tmp/${name}.cpuprofile (open in Chrome DevTools)`);
+  return topFrames(file);
 }

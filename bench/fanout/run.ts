@@ -6,14 +6,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { COMMON_OPTIONS, core, numList } from './args';
 import { ensureServerBundle, useServerBundle } from './companion';
 import { CaseOptions, CaseResult, runCase } from './measure';
 import { benchMedia } from './media';
 import { ensureNginx, nginxVersion } from './nginx';
 import { ALL_PEERS, DEFAULT_PEERS, PeerSpec } from './peers';
 import { printResults, ProfileSummary, renderResults, RunResults, writeResults } from './outputs';
-import { killAllSync, stopAll } from './procs';
-import { topFrames } from './profile-summary';
+import { runBench } from './procs';
+import { keepProfile } from './profile-summary';
 
 const USAGE = `npm run bench -- [options]
   --players 100,500,1000,2000   player counts
@@ -33,6 +34,7 @@ const USAGE = `npm run bench -- [options]
 
 const { values: a } = parseArgs({
   options: {
+    ...COMMON_OPTIONS,
     players: { type: 'string', default: '100,500,1000,2000' },
     peers: { type: 'string', default: DEFAULT_PEERS.join(',') },
     window: { type: 'string', default: '15' },
@@ -42,23 +44,10 @@ const { values: a } = parseArgs({
     'slow-window': { type: 'string', default: '60' },
     profile: { type: 'string' },
     out: { type: 'string', default: path.resolve(__dirname, '../results') },
-    'max-minutes': { type: 'string', default: '30' },
-    'server-cpu': { type: 'string', default: '0' },
-    'client-cpu': { type: 'string', default: '1' },
-    rebuild: { type: 'boolean', default: false },
-    'server-bundle': { type: 'string' },
     render: { type: 'string' },
-    help: { type: 'boolean', default: false },
   },
 });
 
-function numList(s: string): number[] {
-  const xs = s.split(',').map((x) => Number(x.trim()));
-  if (xs.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`bad number list: ${s}`);
-  return xs;
-}
-
-const core = (s: string) => (Number(s) < 0 ? undefined : Number(s));
 
 async function main(): Promise<void> {
   if (a.help) { console.log(USAGE); return; }
@@ -138,26 +127,8 @@ async function profileRun(id: string, n: number, base: CaseOptions, media: Retur
   if (!spec) throw new Error(`--profile needs a companion peer, got ${id}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-prof-'));
   await runCase(spec, n, media, { ...base, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   // Only the measured server (origin, or the edge in an edge run) gets --cpu-prof: one file.
-  const file = files.map((f) => path.join(dir, f))[0];
-  if (!file) throw new Error('no .cpuprofile written (did the server exit cleanly on SIGTERM?)');
-  const kept = path.resolve(__dirname, '../results/tmp');
-  fs.mkdirSync(kept, { recursive: true });
-  fs.copyFileSync(file, path.join(kept, `${id}-${n}.cpuprofile`));
-  console.log(`profile kept in bench/results/tmp/${id}-${n}.cpuprofile (open in Chrome DevTools)`);
-  return { peer: id, players: n, frames: topFrames(file) };
+  return { peer: id, players: n, frames: keepProfile(dir, `${id}-${n}`) };
 }
 
-let stopping = false;
-process.on('SIGINT', () => {
-  if (stopping) return;
-  stopping = true;
-  console.log('\ninterrupted: ending the bench processes');
-  void stopAll().finally(() => process.exit(130));
-});
-process.on('exit', killAllSync);
-
-main()
-  .catch((e) => { console.error(e); process.exitCode = 1; })
-  .finally(() => stopAll());
+runBench(main);

@@ -152,7 +152,13 @@ export class Stream {
 
     for (let i = 0; i < this.sinks.length; i++) {
       const sink = this.sinks[i];
-      if (!safe(() => sink.onMessage(sm, this.clock))) { safe(() => sink.end()); this.sinks = this.sinks.filter((s) => s !== sink); i--; }
+      try {
+        sink.onMessage(sm, this.clock); // not through safe(): no closure per message and sink
+      } catch {
+        safe(() => sink.end());
+        this.sinks = this.sinks.filter((s) => s !== sink);
+        i--;
+      }
     }
 
     if (this.players.size === 0) return;

@@ -92,18 +92,26 @@ const NAL_AUD = 9;
  * each after a start code. The muxer copies them straight into TS packets.
  */
 export function annexBParts(nalus: Buffer[], config: AvcConfig, keyframe: boolean): { parts: Buffer[]; size: number } {
-  const inBandSps = nalus.some((n) => (n[0] & 0x1f) === NAL_SPS);
+  // Plain loops: this runs for every video frame of every stream (no closures or callbacks per frame).
+  let inBandSps = false;
+  for (let i = 0; i < nalus.length; i++) if ((nalus[i][0] & 0x1f) === NAL_SPS) { inBandSps = true; break; }
   const parts: Buffer[] = [AUD];
   let size = AUD.length;
-  const add = (n: Buffer): void => {
-    if ((n[0] & 0x1f) === NAL_AUD) return;
+  if (keyframe && !inBandSps) {
+    size = addNalus(parts, config.sps, size);
+    size = addNalus(parts, config.pps, size);
+  }
+  size = addNalus(parts, nalus, size);
+  return { parts, size };
+}
+
+/** Appends each NALU (but access unit delimiters: ours comes first) after a start code; returns the new size. */
+function addNalus(parts: Buffer[], list: Buffer[], size: number): number {
+  for (let i = 0; i < list.length; i++) {
+    const n = list[i];
+    if ((n[0] & 0x1f) === NAL_AUD) continue;
     parts.push(START_CODE, n);
     size += START_CODE.length + n.length;
-  };
-  if (keyframe && !inBandSps) {
-    config.sps.forEach(add);
-    config.pps.forEach(add);
   }
-  nalus.forEach(add);
-  return { parts, size };
+  return size;
 }

@@ -5,7 +5,7 @@
  * access unit with AUD and, on keyframes, SPS/PPS; or an ADTS frame) and keeps the sequence headers;
  * `tables()` emits PAT/PMT for the tracks configured so far (the segmenter calls it at the start of every
  * segment); `mux()` packetizes one frame as a PES. Both append to a growable `TsBuffer` (one allocation per
- * segment; frame bytes are copied once, from the FLV payload straight into TS packets). Continuity counters
+ * segment; a frame's bytes are copied once from the FLV payload and moved once into TS packets). Continuity counters
  * run on across segments.
  * Malformed payloads are skipped and counted in `skipped`; nothing here throws on bad input.
  */
@@ -39,18 +39,39 @@ export interface TsFrame {
   readonly size: number;
 }
 
-/** A growable byte buffer that TS packets are appended to (one per segment). */
+/**
+ * A byte buffer that TS packets are appended to (one per segment). It grows as needed; or, given a `spill`
+ * callback, it hands its bytes over whenever the next write would not fit and carries on in a fresh (or
+ * recycled) buffer of the same capacity, so a segment streams out in pieces instead of being held whole.
+ */
 export class TsBuffer {
   buf: Buffer;
   length = 0;
+  /** Bytes handed to `spill` so far. */
+  spilled = 0;
+  private readonly spare: Buffer[] = [];
 
-  constructor(capacity = 256 * 1024) {
-    this.buf = Buffer.allocUnsafe(Math.max(TS_PACKET, capacity));
+  constructor(capacity = 256 * 1024, private readonly spill?: (bytes: Buffer) => void) {
+    // With spill, the buffer is its own allocation (never a slice of Node's pool), so it can be recycled.
+    this.buf = spill ? Buffer.allocUnsafeSlow(Math.max(TS_PACKET, capacity)) : Buffer.allocUnsafe(Math.max(TS_PACKET, capacity));
+  }
+
+  /** Every byte written, spilled or not. */
+  get total(): number {
+    return this.spilled + this.length;
   }
 
   /** Makes room for `n` more bytes; returns the offset to write at (then advance `length`). */
   reserve(n: number): number {
     if (this.length + n > this.buf.length) {
+      if (this.spill && this.length > 0) {
+        const full = this.buf.subarray(0, this.length);
+        this.buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.buf.length);
+        this.spilled += this.length;
+        this.length = 0;
+        this.spill(full);
+        if (n <= this.buf.length) return 0;
+      }
       const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
       this.buf.copy(next, 0, 0, this.length);
       this.buf = next;
@@ -58,7 +79,14 @@ export class TsBuffer {
     return this.length;
   }
 
-  /** The bytes written so far (a view, no copy). */
+  /** Gives back a spilled buffer once its bytes are written, for reuse. */
+  recycle(bytes: Buffer): void {
+    if (this.spare.length < 1 && bytes.buffer.byteLength === this.buf.buffer.byteLength && bytes.byteOffset === 0) {
+      this.spare.push(Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength));
+    }
+  }
+
+  /** The bytes written (and not spilled) so far (a view, no copy). */
   bytes(): Buffer {
     return this.buf.subarray(0, this.length);
   }
@@ -76,7 +104,9 @@ export class FlvTsMuxer {
   private avc: AvcConfig | null = null;
   private aac: AacConfig | null = null;
   private pcrPid = PID_VIDEO;
-  private readonly cc = new Map<number, number>();
+  /** Continuity counters: video, audio, and (PAT/PMT share none: see psiCc) a slot for any other PID. */
+  private readonly cc = new Uint8Array(3);
+  private readonly psiCc = new Map<number, number>();
 
   /** Tracks whose sequence header has been seen (the PMT `tables()` would write now). */
   get tracks(): TsTracks {
@@ -108,9 +138,8 @@ export class FlvTsMuxer {
     const dts = (f.dts * 90 + PTS_OFFSET) % TS_WRAP;
     const pts = ((f.dts + f.cts) * 90 + PTS_OFFSET + TS_WRAP) % TS_WRAP;
     const pid = f.video ? PID_VIDEO : PID_AUDIO;
-    const header = pesHeader(f.video ? STREAM_ID_VIDEO : STREAM_ID_AUDIO, pts, f.video ? dts : pts, f.size, !f.video);
     const pcr = pid === this.pcrPid ? (f.dts * 90) % TS_WRAP : -1;
-    this.packetize(out, pid, [header, ...f.parts], header.length + f.size, pcr, f.video && f.key);
+    this.packetize(out, pid, f, pts, f.video ? dts : pts, pcr);
   }
 
   private parseVideo(ts: number, body: Buffer): TsFrame | null {
@@ -150,9 +179,9 @@ export class FlvTsMuxer {
     return null;
   }
 
-  private nextCc(pid: number): number {
-    const c = this.cc.get(pid) ?? 0;
-    this.cc.set(pid, (c + 1) & 0x0f);
+  private nextPsiCc(pid: number): number {
+    const c = this.psiCc.get(pid) ?? 0;
+    this.psiCc.set(pid, (c + 1) & 0x0f);
     return c;
   }
 
@@ -164,82 +193,91 @@ export class FlvTsMuxer {
     b[p] = 0x47;
     b[p + 1] = 0x40 | (pid >> 8);
     b[p + 2] = pid & 0xff;
-    b[p + 3] = 0x10 | this.nextCc(pid);
+    b[p + 3] = 0x10 | this.nextPsiCc(pid);
     b[p + 4] = 0x00;
     sec.copy(b, p + 5);
     out.length += TS_PACKET;
   }
 
   /**
-   * Splits the PES (given as slices, `len` bytes in all) into TS packets appended to `out`: payload_unit_start
-   * on the first, PCR / random_access on the first when asked, adaptation-field stuffing on the last.
+   * Writes the frame as one PES (header + the frame's slices) in TS packets appended to `out`: payload_unit_start
+   * on the first, PCR (when `pcr` ≥ 0) / random_access (video keyframes) on the first, adaptation-field stuffing
+   * on the last.
+   *
+   * Cost per byte, not per packet: the PES is staged once, whole, at the end of the reserved area, then each
+   * packet's payload is moved down into place with `copyWithin` (a native memmove: no view object per packet,
+   * unlike `Buffer.copy` on a sub-range) and its header written in front of it. The moves never overwrite bytes
+   * still to be moved: packet i's payload source lies at or after its destination, and its header lies before
+   * that destination, where only earlier (already moved) payload bytes were staged.
    */
-  private packetize(out: TsBuffer, pid: number, parts: Buffer[], len: number, pcr: number, rai: boolean): void {
+  private packetize(out: TsBuffer, pid: number, f: TsFrame, pts: number, dts: number, pcr: number): void {
+    const rai = f.video && f.key;
+    const parts = f.parts;
+    const len = pesHeaderLength(pts, dts) + f.size;
     const firstAf = pcr >= 0 || rai ? 2 + (pcr >= 0 ? 6 : 0) : 0;
     const firstCap = 184 - firstAf;
     const count = len <= firstCap ? 1 : 1 + Math.ceil((len - firstCap) / 184);
     const base = out.reserve(count * TS_PACKET);
     const b = out.buf;
+    const end = base + count * TS_PACKET;
+    let src = end - len;
+    let o = writePesHeader(b, src, f.video ? STREAM_ID_VIDEO : STREAM_ID_AUDIO, pts, dts, f.size, !f.video);
+    for (let k = 0; k < parts.length; k++) {
+      const part = parts[k];
+      b.set(part, o);
+      o += part.length;
+    }
+    const slot = pid === PID_VIDEO ? 0 : pid === PID_AUDIO ? 1 : 2;
+    let cc = this.cc[slot];
     let left = len;
-    let part = 0;
-    let partOff = 0;
     for (let i = 0; i < count; i++) {
       const p = base + i * TS_PACKET;
       const afFixed = i === 0 ? firstAf : 0;
       const cap = 184 - afFixed;
-      const chunk = Math.min(cap, left);
+      const chunk = cap < left ? cap : left;
       const afLen = afFixed + (cap - chunk); // whole adaptation field incl. its length byte
+      const dst = p + 4 + afLen;
+      if (dst !== src) b.copyWithin(dst, src, src + chunk);
       b[p] = 0x47;
       b[p + 1] = (i === 0 ? 0x40 : 0) | (pid >> 8);
       b[p + 2] = pid & 0xff;
-      b[p + 3] = (afLen > 0 ? 0x30 : 0x10) | this.nextCc(pid);
-      let o = p + 4;
+      b[p + 3] = (afLen > 0 ? 0x30 : 0x10) | cc;
+      cc = (cc + 1) & 0x0f;
       if (afLen > 0) {
+        const o = p + 4;
         b[o] = afLen - 1;
         if (afLen > 1) {
           b[o + 1] = i === 0 ? (rai ? 0x40 : 0) | (pcr >= 0 ? 0x10 : 0) : 0;
           if (i === 0 && pcr >= 0) writePcr(b, o + 2, pcr);
           b.fill(0xff, o + Math.max(afFixed, 2), o + afLen);
         }
-        o += afLen;
       }
-      // Gather `chunk` bytes from the slices.
-      let need = chunk;
-      while (need > 0) {
-        const src = parts[part];
-        const n = Math.min(need, src.length - partOff);
-        src.copy(b, o, partOff, partOff + n);
-        o += n;
-        need -= n;
-        partOff += n;
-        if (partOff === src.length) {
-          part++;
-          partOff = 0;
-        }
-      }
+      src += chunk;
       left -= chunk;
     }
-    out.length = base + count * TS_PACKET;
+    this.cc[slot] = cc;
+    out.length = end;
   }
 }
 
-/** The PES header for a payload of `size` bytes (length 0 = unbounded for video, as usual in TS). */
-function pesHeader(streamId: number, pts: number, dts: number, size: number, bounded: boolean): Buffer {
+const pesHeaderLength = (pts: number, dts: number): number => (dts !== pts ? 19 : 14);
+
+/** Writes the PES header for a payload of `size` bytes at b[o] (length 0 = unbounded for video, as usual in TS); returns the offset after it. */
+function writePesHeader(h: Buffer, o: number, streamId: number, pts: number, dts: number, size: number, bounded: boolean): number {
   const withDts = dts !== pts;
   const dataLen = withDts ? 10 : 5;
-  const h = Buffer.allocUnsafe(9 + dataLen);
-  h[0] = 0;
-  h[1] = 0;
-  h[2] = 1;
-  h[3] = streamId;
+  h[o] = 0;
+  h[o + 1] = 0;
+  h[o + 2] = 1;
+  h[o + 3] = streamId;
   const pesLen = 3 + dataLen + size;
-  h.writeUInt16BE(bounded && pesLen <= 0xffff ? pesLen : 0, 4);
-  h[6] = 0x80;
-  h[7] = withDts ? 0xc0 : 0x80;
-  h[8] = dataLen;
-  writeTimestamp(h, 9, withDts ? 3 : 2, pts);
-  if (withDts) writeTimestamp(h, 14, 1, dts);
-  return h;
+  h.writeUInt16BE(bounded && pesLen <= 0xffff ? pesLen : 0, o + 4);
+  h[o + 6] = 0x80;
+  h[o + 7] = withDts ? 0xc0 : 0x80;
+  h[o + 8] = dataLen;
+  writeTimestamp(h, o + 9, withDts ? 3 : 2, pts);
+  if (withDts) writeTimestamp(h, o + 14, 1, dts);
+  return o + 9 + dataLen;
 }
 
 /** 33-bit PTS/DTS in the 5-byte marker-bit layout (arithmetic, not bit ops: values exceed 32 bits). */

@@ -16,11 +16,13 @@ import { RtmpCommand, RtmpConnection } from '../protocol/rtmp/connection';
 import type { SessionContext, UpstreamPublish } from './context';
 import type { ForwardHandle } from '../forward/forwarder';
 import { HookClient, SRS_ACTION } from '../hooks/srs-body';
+import { IdleSweep } from './idle-sweep';
 
-/** Publishers that send nothing for this long are dropped (players may stay silent). */
+/** Publishers that send nothing for this long are dropped (players may stay silent); checked every 2 s. */
 const PUBLISH_IDLE_MS = 30_000;
 /** Commands kept while the connect hook is asked; a client sending more is refused. */
 const MAX_HELD_COMMANDS = 16;
+const publishIdle = new IdleSweep(PUBLISH_IDLE_MS, 2000);
 
 export class RtmpSession {
   readonly id: string;
@@ -42,6 +44,7 @@ export class RtmpSession {
   private forwards: ForwardHandle | null = null;
   /** What the hooks were told at the start of the publish/play, for the matching end notification. */
   private hooked: HookClient | null = null;
+  private unwatchIdle: (() => void) | null = null;
   private readonly startedAt = Date.now();
 
   constructor(socket: Socket, private readonly ctx: SessionContext) {
@@ -222,7 +225,7 @@ export class RtmpSession {
       this.forwards = this.ctx.forwarder.start({ app: this.app, stream: this.streamName, param: this.query }, forwardUrls);
     }
     this.conn.established();
-    this.conn.socket.setTimeout(PUBLISH_IDLE_MS, () => this.conn.fail('publisher idle'));
+    this.unwatchIdle = publishIdle.watch(() => this.conn.bytesIn, () => this.conn.fail('publisher idle'));
     this.ctx.hub.countAccepted();
     this.status('status', 'NetStream.Publish.Start', `${this.streamName} is now published.`);
     this.ctx.log.info({ event: 'publish', kind: 'rtmp-publish', ...this.fields(), agent: this.agent }, 'publish started');
@@ -268,6 +271,8 @@ export class RtmpSession {
 
   /** Ends publishing/playing (deleteStream, or the connection went away). */
   private stopRole(reason: string): void {
+    this.unwatchIdle?.();
+    this.unwatchIdle = null;
     if (this.role === 'publish' && this.stream) {
       this.ctx.hub.unpublish(this.stream, this.id);
       this.upstream?.close(reason);

@@ -3,6 +3,12 @@
  * payloads are collected only as their bytes actually arrive (a lying length costs nothing until the
  * peer really sends that much), a message longer than `maxMessageSize`, too many chunk stream ids,
  * too much unfinished data, or a chunk size outside the accepted range is a ProtocolError.
+ *
+ * Payload assembly costs per byte, not per chunk or message: each chunk's bytes are copied once, straight to
+ * their place in the message's buffer. Small messages (commands, audio) take theirs from Node's shared pool;
+ * mid-sized ones (video frames) a slice of a per-connection slab, made at the first such message (one
+ * allocation per SLAB_SIZE bytes of media instead of one per frame; players never get a slab); larger ones a
+ * buffer of their own that grows (doubling) as their bytes arrive.
  */
 import { ProtocolError } from './errors';
 
@@ -31,9 +37,19 @@ interface ChunkStream {
   type: number;
   streamId: number;
   extended: boolean;
-  parts: Buffer[];
+  /** The message being assembled (null until its first payload byte arrives). */
+  buf: Buffer | null;
   received: number;
 }
+
+/** Media arrives into slabs of this size (a video frame of a 2.6 Mbit/s stream is ~13 KB). */
+const SLAB_SIZE = 128 * 1024;
+/** Messages up to this size are assembled in the slab; larger ones (and their lying lengths) grow on their own. */
+const SLAB_MESSAGE_MAX = 32 * 1024;
+/** Messages under this size come from Node's shared buffer pool (its limit is half its 8 KiB pool). */
+const POOLED_MAX = Buffer.poolSize >>> 1;
+/** First buffer of a message over SLAB_MESSAGE_MAX; it doubles as bytes arrive, up to the message length. */
+const LARGE_FIRST = 64 * 1024;
 
 const MESSAGE_HEADER_LENGTH = [11, 7, 3, 0];
 
@@ -48,6 +64,8 @@ export class ChunkDecoder {
   private current: ChunkStream | null = null;
   /** Bytes of unfinished messages over all chunk streams. */
   private pendingBytes = 0;
+  private slab: Buffer | null = null;
+  private slabUsed = 0;
 
   constructor(private readonly limits: ChunkLimits, private readonly onMessage: (m: RtmpMessage) => void) {}
 
@@ -73,13 +91,29 @@ export class ChunkDecoder {
   private readPayload(data: Buffer, pos: number): number {
     const cs = this.current!;
     const n = Math.min(this.chunkRemaining, data.length - pos);
-    cs.parts.push(data.subarray(pos, pos + n));
+    let buf = cs.buf;
+    if (buf === null) buf = cs.buf = this.bufferFor(cs.length, n);
+    else if (cs.received + n > buf.length) buf = cs.buf = grow(buf, cs.received, Math.min(cs.length, Math.max(buf.length * 2, cs.received + n)));
+    buf.set(n === data.length ? data : data.subarray(pos, pos + n), cs.received);
     cs.received += n;
     this.pendingBytes += n;
     this.chunkRemaining -= n;
     if (this.pendingBytes > 2 * this.limits.maxMessageSize) throw new ProtocolError('too much unfinished message data');
     if (cs.received === cs.length) this.complete(cs);
     return pos + n;
+  }
+
+  /** A buffer for a message of `length` bytes whose first `first` bytes have arrived. */
+  private bufferFor(length: number, first: number): Buffer {
+    if (length > SLAB_MESSAGE_MAX) return Buffer.allocUnsafeSlow(Math.min(length, Math.max(LARGE_FIRST, first)));
+    if (length < POOLED_MAX) return Buffer.allocUnsafe(length);
+    if (this.slab === null || this.slabUsed + length > SLAB_SIZE) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      this.slabUsed = 0;
+    }
+    const b = this.slab.subarray(this.slabUsed, this.slabUsed + length);
+    this.slabUsed += length;
+    return b;
   }
 
   /** Copies header bytes into `head` until the whole header is there, then applies it. */
@@ -89,7 +123,9 @@ export class ChunkDecoder {
       if (need <= this.headLen) break;
       if (pos >= data.length) return pos;
       const n = Math.min(need - this.headLen, data.length - pos);
-      data.copy(this.head, this.headLen, pos, pos + n);
+      // At most 18 bytes: a loop, not Buffer.copy (which makes a view object per call, i.e. per chunk).
+      const h = this.head;
+      for (let i = 0; i < n; i++) h[this.headLen + i] = data[pos + i];
       this.headLen += n;
       pos += n;
     }
@@ -135,14 +171,14 @@ export class ChunkDecoder {
       if (this.streams.size >= this.limits.maxChunkStreams) throw new ProtocolError('too many chunk stream ids');
       // Type 1 carries length and type (the timestamp then counts from 0); types 2 and 3 carry no length.
       if (fmt > 1) throw new ProtocolError(`chunk stream ${csid} starts without a full header`);
-      cs = { timestamp: 0, delta: 0, length: 0, type: 0, streamId: 0, extended: false, parts: [], received: 0 };
+      cs = { timestamp: 0, delta: 0, length: 0, type: 0, streamId: 0, extended: false, buf: null, received: 0 };
       this.streams.set(csid, cs);
     }
     const p = basic;
     if (fmt < 3 && cs.received > 0) {
       // A new header in the middle of a message: the peer abandoned it; drop what we had.
       this.pendingBytes -= cs.received;
-      cs.parts = [];
+      cs.buf = null;
       cs.received = 0;
     }
     const starting = cs.received === 0;
@@ -173,11 +209,21 @@ export class ChunkDecoder {
   }
 
   private complete(cs: ChunkStream): void {
-    const payload = cs.parts.length === 1 ? Buffer.from(cs.parts[0]) : Buffer.concat(cs.parts, cs.received);
+    const buf = cs.buf;
+    const payload = buf === null ? EMPTY : buf.length === cs.received ? buf : buf.subarray(0, cs.received);
     this.pendingBytes -= cs.received;
-    cs.parts = [];
+    cs.buf = null;
     cs.received = 0;
     this.chunkRemaining = 0;
     this.onMessage({ type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload });
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A larger buffer holding the first `used` bytes of `b`. */
+function grow(b: Buffer, used: number, size: number): Buffer {
+  const next = Buffer.allocUnsafeSlow(size);
+  next.set(used === b.length ? b : b.subarray(0, used), 0);
+  return next;
 }

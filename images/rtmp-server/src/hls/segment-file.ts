@@ -1,0 +1,75 @@
+/**
+ * One HLS segment on its way to disk: its TS bytes are appended in pieces while it is being muxed, to a
+ * temporary file (`.{name}.tmp`, which the startup sweep removes and HTTP never serves), renamed to its name
+ * when complete, so a segment is never seen half-written. Every call runs from the stream's serial queue,
+ * so appends, the rename and the playlist that names the segment happen in that order.
+ */
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+
+export class SegmentFile {
+  private fh: FileHandle | null = null;
+  /** A write failed: the file has a hole, so the segment is given up (the error was reported once). */
+  private failed = false;
+  private readonly tmp: string;
+
+  constructor(
+    private readonly final: string,
+    /** Creates the app directory; `again` after it was found missing (another stream's cleanup removed it). */
+    private readonly ensureDir: (again: boolean) => Promise<void>,
+  ) {
+    const slash = final.lastIndexOf('/');
+    this.tmp = `${final.slice(0, slash + 1)}.${final.slice(slash + 1)}.tmp`;
+  }
+
+  /** Appends bytes, opening the temporary file at the first call. */
+  async append(bytes: Buffer): Promise<void> {
+    if (this.failed) return;
+    try {
+      if (!this.fh) this.fh = await this.open();
+      for (let off = 0; off < bytes.length;) {
+        const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off);
+        off += bytesWritten;
+      }
+    } catch (e) {
+      this.failed = true;
+      throw e;
+    }
+  }
+
+  /** Appends the last bytes, closes, and gives the segment its name; rejects (leaving no file) if any write failed. */
+  async finish(tail: Buffer): Promise<void> {
+    try {
+      if (tail.length || !this.fh) await this.append(tail);
+    } finally {
+      await this.closeFile();
+    }
+    if (this.failed) {
+      await fsp.unlink(this.tmp).catch(() => undefined);
+      throw new Error(`segment ${this.final} given up after a failed write`);
+    }
+    await fsp.rename(this.tmp, this.final);
+  }
+
+  /** Drops what was written (a segment given up on). */
+  async abort(): Promise<void> {
+    if (!this.fh) return;
+    await this.closeFile();
+    await fsp.unlink(this.tmp).catch(() => undefined);
+  }
+
+  private async open(): Promise<FileHandle> {
+    await this.ensureDir(false);
+    return fsp.open(this.tmp, 'w').catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await this.ensureDir(true);
+      return fsp.open(this.tmp, 'w');
+    });
+  }
+
+  private async closeFile(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    await fh?.close();
+  }
+}
