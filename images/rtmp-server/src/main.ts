@@ -41,7 +41,7 @@ async function run(input: LoadInput, flags: ParsedFlags, loaded: LoadedConfig, l
   // Installed before binding, so a SIGTERM during start-up also ends cleanly with exit 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => lifecycle.handleSignal(signal));
 
-  const api = await startApiServer({ hub: app.hub, hlsStats: app.hlsStats, config: () => config, lifecycle, log }, config.api.port);
+  const api = await startApiServer({ hub: app.hub, hlsStats: app.hlsStats, hlsHttp: app.hlsHttp, config: () => config, lifecycle, log }, config.api.port);
   lifecycle.onExit(() => api.close());
   await app.listen();
   lifecycle.markListening();

@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from '../../../../lib/server-config';
 import type { HubView } from '../hub/types';
+import type { HlsHttpStats } from '../hls/http-stats';
 import type { HlsStats } from '../hls/writer';
 import type { Logger } from '../log';
 import { VERSION } from '../log';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   readonly hub: HubView;
   /** HLS writer counters for /metrics; absent or null when no HLS is written. */
   readonly hlsStats?: HlsStats | null;
+  /** HLS over HTTP counters for /metrics (requests answered, edge cache). */
+  readonly hlsHttp?: HlsHttpStats | null;
   /** The config in force (reloads replace it), for api.allowKick and the mode. */
   readonly config: () => ServerConfig;
   readonly lifecycle: {
@@ -51,7 +54,7 @@ const notFound = (code = 404): Reply => json(404, srsReply(code));
 export function createApiHandler(deps: ApiDeps): http.RequestListener {
   const { hub, lifecycle, log } = deps;
   const summaries = new Summaries(hub);
-  const metrics = createMetrics({ hub, hlsStats: deps.hlsStats ?? null, mode: () => deps.config().mode, ready: () => lifecycle.isReady() });
+  const metrics = createMetrics({ hub, hlsStats: deps.hlsStats ?? null, hlsHttp: deps.hlsHttp ?? null, mode: () => deps.config().mode, ready: () => lifecycle.isReady() });
 
   // Routes by path shape: `*` matches one segment (an id).
   const routes: [string, string, Handler][] = [
