@@ -46,6 +46,8 @@ export class CompanionEngine implements IServerEngine {
   public readonly serverConfig: ServerConfigInput;
   public readonly ports: ServerPorts;
   public readonly hlsDir: string;
+  /** Companion edges fetch HLS from the origin into a memory cache and serve it on their HTTP port. */
+  public readonly edgesServeHls = true;
   public readonly terminationGracePeriodSeconds: number;
   public readonly podAnnotations: Readonly<Record<string, string>>;
   /** The config every role starts from (defaults + overrides, no wiring). */
@@ -83,7 +85,7 @@ export class CompanionEngine implements IServerEngine {
     const dynamic = (up: Upstream | undefined) => [...(up?.dynamic ?? [])];
     const wired = resolveServerConfig({
       mode: wiring.role,
-      edge: { origins: dynamic(wiring.origins) },
+      edge: { origins: dynamic(wiring.origins), ...(wiring.originsHttp ? { originsHttp: dynamic(wiring.originsHttp) } : {}) },
       relay: { targets: dynamic(wiring.relayTargets) },
       cluster: { peers: dynamic(wiring.clusterPeers) },
     }, this.base);

@@ -22,6 +22,8 @@ export interface ServerWiring {
   readonly role: ServerRole;
   /** Edge: where to pull from and forward publishes to. @default - none (required for an edge) */
   readonly origins?: Upstream;
+  /** Edge: the origins' HTTP listeners, where an edge that serves HLS fetches it. @default - the `origins` hosts on the HTTP port */
+  readonly originsHttp?: Upstream;
   /** Relay: every server each published stream is pushed to. @default - none (required for a relay) */
   readonly relayTargets?: Upstream;
   /** Origin cluster: the origins' APIs (an origin's own included) to ask which origin holds a stream; given to origins and edges. @default - no cluster */
@@ -74,6 +76,8 @@ export interface IServerEngine {
   readonly ports: ServerPorts;
   /** Where the server writes HLS (the shared volume's mount path in the server container). */
   readonly hlsDir: string;
+  /** Whether its edges serve HLS (fetched from the origin and cached); SRS edges do not, as in the SRS guide. */
+  readonly edgesServeHls: boolean;
   /** Seconds a pod gets between the start of termination and SIGKILL (preStop + drain + margin). */
   readonly terminationGracePeriodSeconds: number;
   /** Pod-template annotations the engine wants (e.g. Prometheus scraping). */
