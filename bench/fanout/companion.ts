@@ -38,6 +38,10 @@ export interface CompanionOptions {
   readonly cpu?: number;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR']. */
   readonly nodeArgs?: string[];
+  /** Write HLS (the HLS bench's origin). @default false */
+  readonly hls?: boolean;
+  /** Edge mode: fetch HLS from this origin HTTP listener (`--origin-http`). */
+  readonly originHttp?: string;
 }
 
 export interface Companion {
@@ -45,18 +49,20 @@ export interface Companion {
   readonly rtmpPort: number;
   readonly httpPort: number;
   readonly apiPort: number;
+  /** Where it writes HLS (with `hls`). */
+  readonly hlsDir: string;
 }
 
 export async function startCompanion(o: CompanionOptions): Promise<Companion> {
   const [rtmpPort, httpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-companion-'));
   const config = path.join(dir, 'rtmp-server.yaml');
-  // HLS off: nginx-rtmp is not segmenting either, and HLS is a per-stream cost, not a per-player one.
+  // HLS off (unless the HLS bench asks): nginx-rtmp is not segmenting either, and HLS is a per-stream cost, not a per-player one.
   // No readiness grace or drain on SIGTERM: the bench closes its players first and wants a prompt exit
   // (and a complete --cpu-prof file).
   fs.writeFileSync(config, [
     'play:', `  mergeWriteMs: ${o.mergeWriteMs}`,
-    'hls:', '  enabled: false',
+    'hls:', `  enabled: ${o.hls === true}`,
     'lifecycle:', '  readinessGraceSeconds: 0', '  drainSeconds: 1',
     'log:', `  level: ${process.env.BENCH_SERVER_LOG ?? 'warn'}`, '', // BENCH_SERVER_LOG=info to debug a peer
   ].join('\n'));
@@ -65,6 +71,7 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
     '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--api-port', String(apiPort),
     '--hls-dir', path.join(dir, 'hls'), '--config', config,
     ...(o.origin ? ['--mode', 'edge', '--origin', o.origin] : []),
+    ...(o.originHttp ? ['--origin-http', o.originHttp] : []),
   ];
   const proc = start(o.origin ? 'companion-edge' : 'companion-origin', process.execPath, args, o.cpu);
   void proc.exited.then(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +79,7 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
     Promise.all([waitForPort(rtmpPort, 15000), waitForPort(httpPort, 15000), waitForPort(apiPort, 15000)]),
     proc.exited.then((c) => { throw new Error(`companion server exited (${c}):\n${proc.output()}`); }),
   ]);
-  return { proc, rtmpPort, httpPort, apiPort };
+  return { proc, rtmpPort, httpPort, apiPort, hlsDir: path.join(dir, 'hls') };
 }
 
 /** GETs a path on the API; undefined when it is not there (yet) or slow. */

@@ -10,6 +10,7 @@
  * - Fetches are whole-object (store and forward): a slow player only slows its own socket, never the fetch
  *   the others wait on, and every player is sent the same Buffer.
  */
+import type { CtxTemplate } from './hls-ctx';
 import type { HlsHttpStats } from './http-stats';
 
 /** An object as the cache keeps and serves it. */
@@ -23,6 +24,8 @@ export interface HlsObject {
   readonly targetSeconds?: number;
   /** Playlists: the segment paths it lists. */
   readonly segments?: readonly string[];
+  /** Playlists: the body cut for adding each viewer's `hls_ctx` (src/hls/hls-ctx). */
+  readonly template?: CtxTemplate;
 }
 
 /** What is asked for: `path` is the canonical `/{app}/{file}`. */
@@ -72,15 +75,18 @@ export class HlsEdgeCache {
   get sizeBytes(): number { return this.bytes; }
   get size(): number { return this.entries.size; }
 
-  /** The object at `key.path`, from memory or from one shared upstream fetch. `alive()`: the asker still waits. */
-  get(key: HlsKey, alive: () => boolean = () => true): Promise<HlsObject> {
+  /**
+   * The object at `key.path`: at once from memory (no promise, no microtask: most requests are hits), else from
+   * one shared upstream fetch. `alive()`: the asker still waits.
+   */
+  get(key: HlsKey, alive: () => boolean = () => true): HlsObject | Promise<HlsObject> {
     const hit = this.entries.get(key.path);
     if (hit && hit.expiresAt > this.now()) {
       this.stats.hits++;
       // Most recently used last: Map order is the eviction order.
       this.entries.delete(key.path);
       this.entries.set(key.path, hit);
-      return Promise.resolve(hit.obj);
+      return hit.obj;
     }
     if (hit) this.remove(key.path);
     const running = this.inflight.get(key.path);

@@ -9,9 +9,9 @@
 import type * as http from 'node:http';
 import { isValidName } from '../hub/stream-names';
 import type { Logger } from '../log';
-import type { HlsEdgeCache, HlsKey } from './edge-cache';
+import type { HlsEdgeCache, HlsKey, HlsObject } from './edge-cache';
 import type { HlsProxy } from './proxy';
-import { clientAddress, ctxFor, ctxOf, withCtx } from './hls-ctx';
+import { clientAddress, ctxFor, ctxOf, fillCtx, withCtx } from './hls-ctx';
 import type { HlsViewers } from './viewers';
 
 /** Longest request path considered (names are at most 128 characters each). */
@@ -56,12 +56,13 @@ export function createHlsEdgeHandler(cache: HlsEdgeCache, viewers: HlsViewers | 
     const key = parseHlsPath(rawPath);
     if (!key) { text(400, 'bad request'); return true; }
 
-    void cache.get(key, () => !res.destroyed).then((obj) => {
+    const send = (obj: HlsObject) => {
       if (res.destroyed) return;
       if (obj.status === 404) return text(404, 'not found');
       let body = obj.body;
+      const ctx = key.playlist ? ctxFor(req) : ctxOf(url);
       if (key.playlist && viewers) {
-        body = withCtx(body, ctxFor(req));
+        body = obj.template ? fillCtx(obj.template, ctx!) : withCtx(body, ctx!);
         if (obj.targetSeconds) viewers.setTargetDuration(key.app, key.stream, obj.targetSeconds);
       }
       const headers: http.OutgoingHttpHeaders = {
@@ -71,12 +72,18 @@ export function createHlsEdgeHandler(cache: HlsEdgeCache, viewers: HlsViewers | 
       res.setTimeout(SEND_TIMEOUT_MS, () => res.destroy());
       res.writeHead(200, headers);
       if (req.method === 'HEAD') { res.end(); return; }
+      // The cached Buffer itself for a segment: every player is sent the same bytes, never a copy.
       res.end(body);
-      viewers?.touch(key.app, key.stream, key.playlist ? ctxFor(req) : ctxOf(url), clientAddress(req), body.length);
-    }, (e: Error) => {
-      log.debug({ event: 'hls-edge-502', path: key.path, err: e.message }, 'HLS upstream failed');
-      text(502, 'bad gateway');
-    });
+      viewers?.touch(key.app, key.stream, ctx, clientAddress(req), body.length);
+    };
+    const got = cache.get(key, () => !res.destroyed);
+    if (!(got instanceof Promise)) send(got);
+    else {
+      got.then(send, (e: Error) => {
+        log.debug({ event: 'hls-edge-502', path: key.path, err: e.message }, 'HLS upstream failed');
+        text(502, 'bad gateway');
+      });
+    }
     return true;
   };
 }

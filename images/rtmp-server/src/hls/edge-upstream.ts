@@ -9,7 +9,7 @@ import type { StreamLocator } from '../cluster/stream-locator';
 import { splitHostPort } from '../discovery/resolver';
 import type { Logger } from '../log';
 import type { HlsFetcher, HlsKey, HlsObject } from './edge-cache';
-import { targetDurationOf } from './hls-ctx';
+import { ctxTemplate, targetDurationOf } from './hls-ctx';
 import type { HlsHttpStats } from './http-stats';
 import { PROXIED_HEADER } from './proxy';
 
@@ -161,7 +161,7 @@ function toObject(key: HlsKey, body: Buffer, h: http.IncomingHttpHeaders): HlsOb
       .map((l) => dir + l);
     return {
       ...common, contentType: PLAYLIST_TYPE, cacheControl: h['cache-control'] ?? 'no-cache',
-      targetSeconds: targetDurationOf(body) ?? undefined, segments,
+      targetSeconds: targetDurationOf(body) ?? undefined, segments, template: ctxTemplate(body),
     };
   }
   if (body.length === 0 || body[0] !== 0x47) return 'upstream segment is not MPEG-TS';

@@ -25,25 +25,69 @@ export function clientAddress(req: http.IncomingMessage): string {
   return req.socket.remoteAddress ?? '';
 }
 
+/** Derived ids by client address and agent: players poll every second, so hash each pair once (bounded). */
+const derived = new Map<string, string>();
+
 /** The id to hand out in a playlist: the request's own, else a stable one for this client address and agent. */
 export function ctxFor(req: http.IncomingMessage): string {
   const own = ctxOf(req.url ?? '');
   if (own) return own;
-  const ua = String(req.headers['user-agent'] ?? '');
-  return createHash('sha1').update(`${clientAddress(req)}\n${ua}`).digest('hex').slice(0, 16);
+  const who = `${clientAddress(req)}\n${String(req.headers['user-agent'] ?? '')}`;
+  let id = derived.get(who);
+  if (id === undefined) {
+    id = createHash('sha1').update(who).digest('hex').slice(0, 16);
+    if (derived.size >= 10_000) derived.clear();
+    derived.set(who, id);
+  }
+  return id;
+}
+
+/**
+ * A playlist cut after each URI line (segment names): joining the pieces with `?hls_ctx=ID` (or `&hls_ctx=ID`
+ * where the URI has a query already) gives the playlist for one viewer. Cut once per cached playlist.
+ */
+export interface CtxTemplate {
+  readonly pieces: readonly Buffer[];
+  /** Per cut: the URI already has a query string. */
+  readonly hasQuery: readonly boolean[];
+}
+
+export function ctxTemplate(body: Buffer): CtxTemplate {
+  const pieces: Buffer[] = [];
+  const hasQuery: boolean[] = [];
+  let start = 0;
+  let lineStart = 0;
+  for (let i = 0; i <= body.length; i++) {
+    if (i < body.length && body[i] !== 0x0a) continue;
+    let end = i;
+    if (end > lineStart && body[end - 1] === 0x0d) end--;
+    if (end > lineStart && body[lineStart] !== 0x23 /* # */) {
+      pieces.push(body.subarray(start, end));
+      hasQuery.push(body.subarray(lineStart, end).includes(0x3f /* ? */));
+      start = end;
+    }
+    lineStart = i + 1;
+  }
+  pieces.push(body.subarray(start));
+  return { pieces, hasQuery };
+}
+
+/** The viewer's playlist from a template: one allocation, the cached bytes copied once. */
+export function fillCtx(t: CtxTemplate, ctx: string): Buffer {
+  if (t.pieces.length === 1) return t.pieces[0];
+  const q = Buffer.from(`?${HLS_CTX_PARAM}=${ctx}`, 'latin1');
+  const amp = Buffer.from(`&${HLS_CTX_PARAM}=${ctx}`, 'latin1');
+  const parts: Buffer[] = [];
+  for (let i = 0; i < t.pieces.length; i++) {
+    parts.push(t.pieces[i]);
+    if (i < t.hasQuery.length) parts.push(t.hasQuery[i] ? amp : q);
+  }
+  return Buffer.concat(parts);
 }
 
 /** `body` with `hls_ctx=ctx` added to every URI line (segment names); tags and blank lines unchanged. */
 export function withCtx(body: Buffer, ctx: string): Buffer {
-  const lines = body.toString('utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (l.length === 0 || l.startsWith('#') || l === '\r') continue;
-    const cr = l.endsWith('\r') ? '\r' : '';
-    const uri = cr ? l.slice(0, -1) : l;
-    lines[i] = `${uri}${uri.includes('?') ? '&' : '?'}${HLS_CTX_PARAM}=${ctx}${cr}`;
-  }
-  return Buffer.from(lines.join('\n'), 'utf8');
+  return fillCtx(ctxTemplate(body), ctx);
 }
 
 /** `#EXT-X-TARGETDURATION` of a playlist in seconds, or null. */
