@@ -11,6 +11,9 @@ interface Stats { fetched: number; missed: number; errors: number; bytes: number
 const zero = (): Stats => ({ fetched: 0, missed: 0, errors: 0, bytes: 0, playlists: 0 });
 
 const players: Player[] = [];
+/** Every media sequence number any player fetched since start (to count origin requests per distinct segment). */
+const fetchedSeqs = new Set<number>();
+const errorKinds = new Map<string, number>();
 let stopped = false;
 const send = (m: object) => process.send?.(m);
 
@@ -57,11 +60,14 @@ class Player {
           const seg = await get(this.agent, this.port, this.dir + uris[seq - first], false);
           if (seg.status !== 200) throw new Error(`segment ${seg.status}`);
           this.stats.fetched++;
+          fetchedSeqs.add(seq);
           this.stats.bytes += seg.bytes;
           this.next = seq + 1;
         }
-      } catch {
+      } catch (e) {
         this.stats.errors++;
+        const k = (e as Error).message;
+        if (errorKinds.size < 20 || errorKinds.has(k)) errorKinds.set(k, (errorKinds.get(k) ?? 0) + 1);
       }
       await new Promise((r) => setTimeout(r, Math.max(0, (td * 1000) / 2 - (Date.now() - t0))));
     }
@@ -80,9 +86,10 @@ process.on('message', async (m: Cmd) => {
     send({ event: 'started', players: players.length });
   } else if (m.cmd === 'mark') {
     for (const p of players) p.stats = zero();
+    errorKinds.clear();
     send({ event: 'marked' });
   } else if (m.cmd === 'collect') {
-    send({ event: 'collected', stats: players.map((p) => p.stats) });
+    send({ event: 'collected', stats: players.map((p) => p.stats), distinctSegments: fetchedSeqs.size, errorKinds: Object.fromEntries(errorKinds) });
   } else if (m.cmd === 'exit') {
     stopped = true;
     for (const p of players) p.agent.destroy();

@@ -42,8 +42,10 @@ export interface HlsCaseResult {
   readonly idleCpuPct: number;
   readonly rssPerPlayerKB: number;
   readonly clientCpuPct: number;
-  /** Segment requests the origin answered per segment it wrote in the window (one per cache tier is the ideal). */
+  /** Segment requests the origin answered since start per distinct segment the players fetched (1.00 = one per segment). */
   readonly originRequestsPerSegment: number | null;
+  /** Player errors in the window by message. */
+  readonly errorKinds: Record<string, number>;
   readonly playlistRequestsAtOrigin: number | null;
   readonly servedMbps: number;
   ratioToNginx?: number | null;
@@ -125,8 +127,7 @@ async function runHlsCase(id: HlsPeerId, n: number, media: Media, o: HlsOptions,
       const b = sample(m1, series);
       return a === null || b === null ? null : b - a;
     };
-    const segsWritten = delta('rtmp_server_hls_segments_written_total');
-    const segReqs = delta('rtmp_server_hls_requests_total{kind="segment"}');
+    const segReqs = sample(m1, 'rtmp_server_hls_requests_total{kind="segment"}');
     const netCpu = Math.max(0, (c1 - c0) - (idleCpuPct * 10 * wall));
     return {
       peer: id, players: n,
@@ -140,7 +141,8 @@ async function runHlsCase(id: HlsPeerId, n: number, media: Media, o: HlsOptions,
       rssPerPlayerKB: (rss - rssIdle) / n / 1024,
       clientCpuPct: (cc1 - cc0) / wall / 10,
       // Origin-direct peers serve the players themselves: requests per segment there are the players'.
-      originRequestsPerSegment: segsWritten && segReqs !== null ? segReqs / segsWritten : null,
+      originRequestsPerSegment: segReqs !== null && col.distinctSegments > 0 ? segReqs / col.distinctSegments : null,
+      errorKinds: col.errorKinds,
       playlistRequestsAtOrigin: delta('rtmp_server_hls_requests_total{kind="playlist"}'),
       servedMbps: (stats.reduce((a, s) => a + s.bytes, 0) * 8) / wall / 1e6,
     };
@@ -187,7 +189,8 @@ export async function runHlsBench(o: HlsOptions): Promise<void> {
         rows.push(r);
         console.log(`${id.padEnd(16)} ${String(n).padStart(5)} players: ${r.cpuMsPerPlayerSec.toFixed(3)} CPU-ms/player-s, keep-up ${pct(r.keepUpShare)}, ` +
           `server CPU ${r.serverCpuPct.toFixed(0)}% (idle ${r.idleCpuPct.toFixed(0)}%), RSS ${r.rssPerPlayerKB.toFixed(1)} KB/player, ` +
-          `missed ${r.missedSegments}, errors ${r.errors}, segments/player ${r.segmentsPerPlayer.toFixed(1)}, origin segment requests/segment ${f(r.originRequestsPerSegment, 2)}, served ${r.servedMbps.toFixed(0)} Mbit/s, client CPU ${r.clientCpuPct.toFixed(0)}%`);
+          `missed ${r.missedSegments}, errors ${r.errors}, segments/player ${r.segmentsPerPlayer.toFixed(1)}, origin segment requests/segment ${f(r.originRequestsPerSegment, 2)}, served ${r.servedMbps.toFixed(0)} Mbit/s, client CPU ${r.clientCpuPct.toFixed(0)}%` +
+          (r.errors ? `\n    errors: ${Object.entries(r.errorKinds).map(([k, v]) => `${k} ×${v}`).join(', ')}` : ''));
       } catch (e) {
         failures.push({ peer: id, players: n, error: (e as Error).message });
         console.log(`${id.padEnd(16)} ${String(n).padStart(5)} players: FAILED ${(e as Error).message.split('\n')[0]}`);
