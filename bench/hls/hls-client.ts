@@ -1,6 +1,6 @@
 // The HLS load client: N players in one process, each behaving as hls.js does on a live stream. A player polls
-// the playlist every half target duration over its own keep-alive connection, starts three segments from the
-// live edge, and fetches each new segment once, in order. It has kept up when every segment was fetched before
+// the playlist every half target duration over its own keep-alive connection, starts at the newest segment (so a
+// ramp of thousands does not start with a burst of three segments each), and fetches each new segment once, in order. It has kept up when every segment was fetched before
 // it left the playlist. Driven over IPC by hls-run.ts: start → mark (window opens) → collect.
 import * as http from 'node:http';
 
@@ -54,7 +54,7 @@ class Player {
         td = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(pl.body)?.[1] ?? 2);
         const first = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(pl.body)?.[1] ?? 0);
         const uris = lines.filter((l) => l && !l.startsWith('#'));
-        if (this.next < 0) this.next = first + Math.max(0, uris.length - 3);
+        if (this.next < 0) this.next = first + Math.max(0, uris.length - 1);
         if (this.next < first) { this.stats.missed += first - this.next; this.next = first; }
         for (let seq = this.next; seq < first + uris.length && !stopped; seq++) {
           const seg = await get(this.agent, this.port, this.dir + uris[seq - first], false);

@@ -106,7 +106,7 @@ async function runHlsCase(id: HlsPeerId, n: number, media: Media, o: HlsOptions,
     const idleCpuPct = (cpuMs(pid) - idle0) / 40;
 
     client = await HlsClient.start(o.clientCpu);
-    await client.request({ cmd: 'start', port: peer.port, path: PLAYLIST, count: n, perSecond: 400 }, 'started', n * 10 + 30000);
+    await client.request({ cmd: 'start', port: peer.port, path: PLAYLIST, count: n, perSecond: 200 }, 'started', n * 20 + 60000);
     await sleep(o.warmupSec * 1000);
     const originMetrics = () => apiGet(peer.origin.apiPort, '/metrics');
     const m0 = await originMetrics();

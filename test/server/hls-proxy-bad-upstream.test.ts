@@ -10,11 +10,11 @@ import type { StreamHolder, StreamLocator } from '../../images/rtmp-server/src/c
 import { HlsEdgeCache } from '../../images/rtmp-server/src/hls/edge-cache';
 import { createHlsEdgeHandler } from '../../images/rtmp-server/src/hls/edge-serve';
 import { createHlsFetcher, locatorOrigins } from '../../images/rtmp-server/src/hls/edge-upstream';
-import { newHlsHttpStats } from '../../images/rtmp-server/src/hls/http-stats';
+import { newCacheCounters } from '../../images/rtmp-server/src/hls/http-stats';
 
 /** The handler an origin-cluster server uses for HLS it has no file for: the edge cache over the locator. */
 function createHlsProxy(locator: StreamLocator, log: pino.Logger) {
-  const stats = newHlsHttpStats().cache;
+  const stats = newCacheCounters();
   const fetcher = createHlsFetcher(locatorOrigins(locator), () => ({ maxBytes: 1 << 20 }), stats, log);
   return createHlsEdgeHandler(new HlsEdgeCache(() => 8 << 20, fetcher, stats), null, log);
 }

@@ -11,7 +11,7 @@
  *   the others wait on, and every player is sent the same Buffer.
  */
 import type { CtxTemplate } from './hls-ctx';
-import type { HlsHttpStats } from './http-stats';
+import type { HlsCacheCounters } from './http-stats';
 
 /** An object as the cache keeps and serves it. */
 export interface HlsObject {
@@ -68,7 +68,7 @@ export class HlsEdgeCache {
   constructor(
     private readonly maxBytes: () => number,
     private readonly fetcher: HlsFetcher,
-    private readonly stats: HlsHttpStats['cache'],
+    private readonly stats: HlsCacheCounters,
     private readonly now: () => number = Date.now,
   ) {}
 

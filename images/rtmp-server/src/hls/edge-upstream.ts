@@ -10,7 +10,7 @@ import { splitHostPort } from '../discovery/resolver';
 import type { Logger } from '../log';
 import type { HlsFetcher, HlsKey, HlsObject } from './edge-cache';
 import { ctxTemplate, targetDurationOf } from './hls-ctx';
-import type { HlsHttpStats } from './http-stats';
+import type { HlsCacheCounters } from './http-stats';
 import { PROXIED_HEADER } from './proxy';
 
 /** Which upstream addresses to try for a stream, in order, and what happened. */
@@ -69,7 +69,7 @@ export function locatorOrigins(locator: StreamLocator): HlsOrigins {
 class UpstreamError extends Error {}
 
 /** A fetcher for the edge cache: each candidate in turn until one answers 200; 404 if the ones that answered said so. */
-export function createHlsFetcher(origins: HlsOrigins, limits: () => FetchLimits, stats: HlsHttpStats['cache'], log: Logger): HlsFetcher {
+export function createHlsFetcher(origins: HlsOrigins, limits: () => FetchLimits, stats: HlsCacheCounters, log: Logger): HlsFetcher {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32, maxFreeSockets: 8 });
   return async (key, wanted) => {
     const addrs = await origins.candidates(key.app, key.stream);

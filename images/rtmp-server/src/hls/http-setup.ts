@@ -15,7 +15,7 @@ import { HlsEdgeCache } from './edge-cache';
 import { createHlsEdgeHandler, HlsEdgeHandler } from './edge-serve';
 import { createHlsFetcher, HlsOrigins, locatorOrigins, staticOrigins } from './edge-upstream';
 import type { HlsFileCounters } from './files';
-import { newHlsHttpStats, HlsHttpStats } from './http-stats';
+import { HlsHttpStats, newCacheCounters, newHlsHttpStats } from './http-stats';
 import { PROXIED_HEADER } from './proxy';
 import { HlsViewers } from './viewers';
 import { withHlsViewers } from './viewers-view';
@@ -35,19 +35,19 @@ export interface HlsHttp {
 
 export function startHlsHttp(config: () => ServerConfig, hub: Hub, locator: StreamLocator | null, log: Logger): HlsHttp {
   const c = config();
-  const stats = newHlsHttpStats();
   const viewers = new HlsViewers({ newId: () => hub.newClientId(), defaultTargetSeconds: c.hls.fragmentSeconds });
   const view = withHlsViewers(hub, viewers);
   const isEdge = c.mode === 'edge';
   let origins: HlsOrigins | null = null;
   if (locator) origins = locatorOrigins(locator);
   else if (isEdge) origins = staticOrigins(() => edgeHttpOrigins(config()));
-  if (!origins) return { view, counters: { stats, viewers }, handler: null, close: () => viewers.close() };
+  if (!origins) return { view, counters: { stats: newHlsHttpStats(), viewers }, handler: null, close: () => viewers.close() };
 
   const maxBytes = () => config().edge.hlsCacheBytes;
-  const fetcher = createHlsFetcher(origins, () => ({ maxBytes: Math.min(MAX_OBJECT_BYTES, maxBytes()) }), stats.cache, log);
-  const cache = new HlsEdgeCache(maxBytes, fetcher, stats.cache);
-  Object.assign(stats, { cacheBytes: () => cache.sizeBytes, cacheObjects: () => cache.size });
+  const counters = newCacheCounters();
+  const fetcher = createHlsFetcher(origins, () => ({ maxBytes: Math.min(MAX_OBJECT_BYTES, maxBytes()) }), counters, log);
+  const cache = new HlsEdgeCache(maxBytes, fetcher, counters);
+  const stats = newHlsHttpStats(counters, cache);
   const sweeper = setInterval(() => cache.sweep(), 1000);
   sweeper.unref();
   const serve = createHlsEdgeHandler(cache, viewers, log);
