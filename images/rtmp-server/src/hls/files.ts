@@ -4,8 +4,8 @@
  *
  * Paths are checked twice: the decoded app and file names must be plain names (no `..`, `/`, `\`, NUL,
  * non-ASCII), and the file's real path (symlinks resolved) must lie inside the real HLS directory.
- * Segments are streamed from an open file descriptor, never read whole into memory. A player's playlist is
- * read whole (it is small) to add the player's `hls_ctx` to its segment URLs (src/hls/hls-ctx); a request
+ * Segments are served from memory when the server has a SegmentMemory (read once, the same Buffer to every player),
+ * else streamed from an open file descriptor. A player's playlist is read whole (it is small) to add the player's `hls_ctx` to its segment URLs (src/hls/hls-ctx); a request
  * from an edge or peer (marked with PROXIED_HEADER) gets the file as written and is not counted as a viewer.
  */
 import { promises as fsp } from 'node:fs';
@@ -16,12 +16,15 @@ import { isValidName } from '../hub/stream-names';
 import { clientAddress, ctxFor, ctxOf, targetDurationOf, withCtx } from './hls-ctx';
 import type { HlsHttpStats } from './http-stats';
 import { PROXIED_HEADER } from './proxy';
+import type { SegmentMemory } from './segment-memory';
 import type { HlsViewers } from './viewers';
 
-/** What serving counts: requests answered (for /metrics) and viewer sessions (for the API). */
+/** What serving counts: requests answered (for /metrics) and viewer sessions (for the API); segments kept in memory. */
 export interface HlsFileCounters {
   readonly stats?: HlsHttpStats;
   readonly viewers?: HlsViewers | null;
+  /** Serve segments from memory (read once, the same Buffer to every player) instead of a file stream each. */
+  readonly memory?: SegmentMemory;
 }
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
@@ -85,15 +88,18 @@ async function send(
   if (!isInside(realRoot, real)) throw new Error('outside the HLS directory');
   const fh = await fsp.open(real, 'r');
   const viewers = req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null;
-  let rewritten: Buffer | null = null;
+  let body: Buffer | null = null;
   let size: number;
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new Error('not a file');
     size = st.size;
     if (playlist && viewers) {
-      rewritten = withCtx(await fh.readFile(), ctxFor(req));
-      size = rewritten.length;
+      body = withCtx(await fh.readFile(), ctxFor(req));
+      size = body.length;
+    } else if (!playlist && counters.memory && req.method !== 'HEAD') {
+      body = await counters.memory.get(real, st.size, st.mtimeMs, () => fh.readFile());
+      size = body.length;
     }
     if (counters.stats) counters.stats.requests[playlist ? 'playlist' : 'segment']++;
     res.writeHead(200, {
@@ -117,15 +123,15 @@ async function send(
   if (viewers) {
     const [app, file] = rel.split('/');
     const stream = playlist ? file.slice(0, -'.m3u8'.length) : file.replace(/-\d+\.ts$/i, '');
-    if (rewritten) {
-      const td = targetDurationOf(rewritten);
+    if (playlist && body) {
+      const td = targetDurationOf(body);
       if (td) viewers.setTargetDuration(app, stream, td);
     }
     viewers.touch(app, stream, playlist ? ctxFor(req) : ctxOf(req.url ?? ''), clientAddress(req), size);
   }
-  if (rewritten) {
+  if (body) {
     await fh.close();
-    res.end(rewritten);
+    res.end(body);
     return;
   }
   // The stream owns the descriptor now and closes it at the end or on error (a player that went away).

@@ -17,11 +17,14 @@ import { createHlsFetcher, HlsOrigins, locatorOrigins, staticOrigins } from './e
 import type { HlsFileCounters } from './files';
 import { HlsHttpStats, newCacheCounters, newHlsHttpStats } from './http-stats';
 import { PROXIED_HEADER } from './proxy';
+import { SegmentMemory } from './segment-memory';
 import { HlsViewers } from './viewers';
 import { withHlsViewers } from './viewers-view';
 
 /** Largest single object fetched upstream: a segment of a high-bitrate stream with room to spare. */
 const MAX_OBJECT_BYTES = 32 * 1024 * 1024;
+/** Segments an origin keeps in memory to serve from (a few streams' live windows). */
+const SEGMENT_MEMORY_BYTES = 64 * 1024 * 1024;
 
 export interface HlsHttp {
   /** The hub with HLS viewers added (what the API and /metrics read). */
@@ -41,7 +44,8 @@ export function startHlsHttp(config: () => ServerConfig, hub: Hub, locator: Stre
   let origins: HlsOrigins | null = null;
   if (locator) origins = locatorOrigins(locator);
   else if (isEdge) origins = staticOrigins(() => edgeHttpOrigins(config()));
-  if (!origins) return { view, counters: { stats: newHlsHttpStats(), viewers }, handler: null, close: () => viewers.close() };
+  const memory = new SegmentMemory(SEGMENT_MEMORY_BYTES);
+  if (!origins) return { view, counters: { stats: newHlsHttpStats(), viewers, memory }, handler: null, close: () => viewers.close() };
 
   const maxBytes = () => config().edge.hlsCacheBytes;
   const counters = newCacheCounters();
@@ -54,7 +58,7 @@ export function startHlsHttp(config: () => ServerConfig, hub: Hub, locator: Stre
   // An origin never passes on a request that another server already passed to it (no loops between origins).
   const handler: HlsEdgeHandler = isEdge ? serve : (req, res, cors) => !req.headers[PROXIED_HEADER] && serve(req, res, cors);
   return {
-    view, counters: { stats, viewers }, handler,
+    view, counters: { stats, viewers, memory }, handler,
     close: () => { clearInterval(sweeper); viewers.close(); },
   };
 }
