@@ -17,8 +17,11 @@ const errorKinds = new Map<string, number>();
 let stopped = false;
 const send = (m: object) => process.send?.(m);
 
-/** GET into a byte count (the body is not kept); the text too when asked (playlists). */
-function get(agent: http.Agent, port: number, path: string, text: boolean): Promise<{ status: number; bytes: number; body: string }> {
+/**
+ * GET into a byte count (the body is not kept); the text too when asked (playlists). A request on a reused
+ * keep-alive connection that the server closed as idle at that moment is retried once, as browsers do.
+ */
+function get(agent: http.Agent, port: number, path: string, text: boolean, retry = true): Promise<{ status: number; bytes: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent, timeout: 15000 }, (res) => {
       let bytes = 0;
@@ -28,7 +31,11 @@ function get(agent: http.Agent, port: number, path: string, text: boolean): Prom
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (retry && req.reusedSocket && (e.code === 'ECONNRESET' || e.message === 'socket hang up')) {
+        get(agent, port, path, text, false).then(resolve, reject);
+      } else reject(e);
+    });
   });
 }
 

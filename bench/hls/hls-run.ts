@@ -46,6 +46,8 @@ export interface HlsCaseResult {
   readonly originRequestsPerSegment: number | null;
   /** Player errors in the window by message. */
   readonly errorKinds: Record<string, number>;
+  /** The measured server's last log lines when players saw errors (warnings and above). */
+  readonly serverLogTail?: string;
   readonly playlistRequestsAtOrigin: number | null;
   readonly servedMbps: number;
   ratioToNginx?: number | null;
@@ -143,6 +145,7 @@ async function runHlsCase(id: HlsPeerId, n: number, media: Media, o: HlsOptions,
       // Origin-direct peers serve the players themselves: requests per segment there are the players'.
       originRequestsPerSegment: segReqs !== null && col.distinctSegments > 0 ? segReqs / col.distinctSegments : null,
       errorKinds: col.errorKinds,
+      serverLogTail: stats.some((x) => x.errors > 0) ? peer.server.output().split('\n').slice(-6).join('\n') : undefined,
       playlistRequestsAtOrigin: delta('rtmp_server_hls_requests_total{kind="playlist"}'),
       servedMbps: (stats.reduce((a, s) => a + s.bytes, 0) * 8) / wall / 1e6,
     };
@@ -190,7 +193,8 @@ export async function runHlsBench(o: HlsOptions): Promise<void> {
         console.log(`${id.padEnd(16)} ${String(n).padStart(5)} players: ${r.cpuMsPerPlayerSec.toFixed(3)} CPU-ms/player-s, keep-up ${pct(r.keepUpShare)}, ` +
           `server CPU ${r.serverCpuPct.toFixed(0)}% (idle ${r.idleCpuPct.toFixed(0)}%), RSS ${r.rssPerPlayerKB.toFixed(1)} KB/player, ` +
           `missed ${r.missedSegments}, errors ${r.errors}, segments/player ${r.segmentsPerPlayer.toFixed(1)}, origin segment requests/segment ${f(r.originRequestsPerSegment, 2)}, served ${r.servedMbps.toFixed(0)} Mbit/s, client CPU ${r.clientCpuPct.toFixed(0)}%` +
-          (r.errors ? `\n    errors: ${Object.entries(r.errorKinds).map(([k, v]) => `${k} ×${v}`).join(', ')}` : ''));
+          (r.errors ? `\n    errors: ${Object.entries(r.errorKinds).map(([k, v]) => `${k} ×${v}`).join(', ')}` : '') +
+          (r.serverLogTail ? `\n    server log: ${r.serverLogTail.replace(/\n/g, '\n      ')}` : ''));
       } catch (e) {
         failures.push({ peer: id, players: n, error: (e as Error).message });
         console.log(`${id.padEnd(16)} ${String(n).padStart(5)} players: FAILED ${(e as Error).message.split('\n')[0]}`);
