@@ -20,9 +20,9 @@ export interface EdgeClusterNames extends EdgeNames {
   readonly originDeployment: string;
   /** Origin ConfigMap. @default '<name>-origin-config' */
   readonly originConfigMap: string;
-  /** ClusterIP Service the edges reach the origin through. @default '<name>-origin-service' */
+  /** ClusterIP Service the edges reach the origin through (RTMP, and HTTP for HLS). @default '<name>-origin-service' */
   readonly originService: string;
-  /** Public LoadBalancer for HLS from the origin's nginx. @default '<name>-http-service' */
+  /** Public LoadBalancer for HLS from the origin's nginx, with `originHttpService`. @default '<name>-http-service' */
   readonly httpService: string;
   /** `app` label of the origin pods. @default '<name>-origin' */
   readonly originApp: string;
@@ -32,13 +32,13 @@ export interface EdgeClusterNames extends EdgeNames {
 
 /** Public ports of an EdgeCluster. */
 export interface EdgeClusterPorts {
-  /** HLS on the HTTP Service (origin's nginx). @default 80 */
+  /** HLS on the origin's HTTP Service (its nginx), with `originHttpService`. @default 80 */
   readonly hls?: number;
   /** API on the HTTP Service, only with `exposeApi`. @default the engine's API port (1985) */
   readonly api?: number;
   /** RTMP on the edge Service. @default the engine's RTMP port (1935) */
   readonly rtmp?: number;
-  /** HTTP-FLV on the edge Service. @default the engine's HTTP port (8080) */
+  /** HTTP-FLV, HLS (companion edges) and the player page on the edge Service. @default the engine's HTTP port (8080) */
   readonly http?: number;
 }
 
@@ -66,13 +66,22 @@ export interface EdgeClusterProps extends ServerConstructProps, NginxProps {
    * @default - no canary
    */
   readonly canary?: CanaryProps;
+  /**
+   * A public LoadBalancer over the origin's nginx for HLS (`http://HTTP_LB/live/livestream.m3u8`), with nginx in the
+   * origin pod. Companion edges serve HLS themselves from a memory cache (one origin request per segment per edge),
+   * so HLS scales with the edges on `http://EDGE_LB:8080/live/livestream.m3u8`; SRS edges do no HLS, so SRS needs it.
+   * @default - false for the companion engine, true for engines whose edges do no HLS (SRS)
+   */
+  readonly originHttpService?: boolean;
 }
 
 /**
- * The guide's "SRS Edge Cluster for High Concurrency Streaming": an origin (with nginx, as OriginWithNginx)
- * behind a ClusterIP Service, an HTTP LoadBalancer for its HLS, and a Deployment of edges (3 by default) whose
- * config points at the origin Service's DNS name, behind their own LoadBalancer on RTMP 1935 and HTTP-FLV 8080.
- * An edge pulls each stream from the origin once however many players it has, and forwards publishes to it.
+ * The guide's "SRS Edge Cluster for High Concurrency Streaming": an origin behind a ClusterIP Service (RTMP and
+ * HTTP), and a Deployment of edges (3 by default) whose config points at the origin Service's DNS name, behind
+ * their own LoadBalancer on RTMP 1935 and HTTP 8080. An edge pulls each stream from the origin once however many
+ * players it has, and forwards publishes to it; companion edges also serve HLS, fetching each playlist and segment
+ * from the origin once into a memory cache. With `originHttpService` (the default for SRS, whose edges do no HLS)
+ * the origin also runs nginx (as OriginWithNginx) behind an HTTP LoadBalancer for HLS, as in the guide.
  */
 export class EdgeCluster extends Construct {
   public readonly name: string;
@@ -82,13 +91,15 @@ export class EdgeCluster extends Construct {
   public readonly edgeReplicas: number;
   public readonly createOrigin: boolean;
   public readonly externalOrigins: string[];
+  /** Whether the origin's nginx has a public HLS LoadBalancer (`httpService`). */
+  public readonly originHttpService: boolean;
   /** What the edges pull from (the origin Service, or the external origins). */
   public readonly upstream: Upstream;
   /** The origin (Deployment, ConfigMap, server and nginx), when created. */
   public readonly origin?: ServerWorkload;
   /** The origin's ClusterIP Service, when the origin is created. */
   public readonly originService?: kplus.Service;
-  /** The HLS LoadBalancer over the origin's nginx, when the origin is created. */
+  /** The HLS LoadBalancer over the origin's nginx, with `originHttpService`. */
   public readonly httpService?: kplus.Service;
   /** The edges (ConfigMap, Deployment, Service, PDB). */
   public readonly edges: EdgePool;
@@ -131,7 +142,22 @@ export class EdgeCluster extends Construct {
       originNginxConfigMap: `${n}-origin-nginx-config`,
       ...defaultEdgeNames(n),
     });
-    const nginx = this.createOrigin ? resolveNginx(owner, props, this.engine, this.names.originNginxConfigMap) : undefined;
+    this.originHttpService = props.originHttpService ?? !this.engine.edgesServeHls;
+    if (this.originHttpService && !this.createOrigin) {
+      throw new Error(`${owner} 'originHttpService' needs 'createOrigin' true: it is a LoadBalancer over the origin this construct creates`);
+    }
+    if (!this.originHttpService && !this.engine.edgesServeHls && props.originHttpService === false) {
+      throw new Error(`${owner} 'originHttpService' is false, but ${this.engine.engineName} edges do no HLS: set it to true (or unset) so HLS viewers have a way in`);
+    }
+    const forHttpService: [string, unknown][] = [
+      ['nginxImage', props.nginxImage], ['nginxResources', props.nginxResources], ['exposeApi', props.exposeApi || undefined],
+      ['ports.hls', props.ports?.hls], ['ports.api', props.ports?.api],
+    ];
+    const given = forHttpService.filter(([, v]) => v !== undefined).map(([k]) => `'${k}'`);
+    if (!this.originHttpService && given.length > 0) {
+      throw new Error(`${owner} ${given.join(', ')} need 'originHttpService' true: they configure the origin's nginx and its HTTP LoadBalancer`);
+    }
+    const nginx = this.originHttpService ? resolveNginx(owner, props, this.engine, this.names.originNginxConfigMap) : undefined;
     const p = this.engine.ports;
     // Publishers and players reach the edges, so they terminate TLS; streams are recorded where they are published: the origin.
     const tls = resolveTls(owner, props.tls, this.engine);
@@ -149,7 +175,7 @@ export class EdgeCluster extends Construct {
       ...tlsServicePorts(tls),
     ];
     checkPublicPorts(owner, [
-      ...(this.createOrigin ? [{ prop: 'ports', ports: httpPorts }] : []),
+      ...(this.originHttpService ? [{ prop: 'ports', ports: httpPorts }] : []),
       { prop: 'ports', ports: edgePorts },
     ], props.sharedLoadBalancer !== undefined);
 
@@ -166,27 +192,33 @@ export class EdgeCluster extends Construct {
         recording,
       });
       this.recordingClaim = this.origin.recordingClaim;
+      // HTTP too: companion edges fetch HLS from the origin through this Service.
       this.originService = createService(this, 'OriginService', {
         name: this.names.originService,
         app: this.names.originApp,
-        ports: [servicePort('rtmp', p.rtmp)],
+        ports: [servicePort('rtmp', p.rtmp), ...(this.engine.edgesServeHls ? [servicePort('http', p.http)] : [])],
         kind: 'internal',
       });
-      this.httpService = createService(this, 'HttpService', {
-        name: this.names.httpService,
-        app: this.names.originApp,
-        ports: httpPorts,
-        kind: 'public',
-      }, props);
+      if (this.originHttpService) {
+        this.httpService = createService(this, 'HttpService', {
+          name: this.names.httpService,
+          app: this.names.originApp,
+          ports: httpPorts,
+          kind: 'public',
+        }, props);
+      }
     }
     const originAddress = `${this.names.originService}:${p.rtmp}`;
     this.upstream = this.createOrigin
       ? { dynamic: [originAddress], members: [originAddress] }
       : { dynamic: this.externalOrigins, members: this.externalOrigins };
+    const originHttp = `${this.names.originService}:${p.http}`;
+    const originsHttp = this.createOrigin && this.engine.edgesServeHls ? { dynamic: [originHttp], members: [originHttp] } : undefined;
 
     this.edges = new EdgePool(this, 'Edges', {
       engine: this.engine,
       origins: this.upstream,
+      originsHttp,
       names: this.names,
       replicas: this.edgeReplicas,
       size: common.size,
@@ -204,12 +236,13 @@ export class EdgeCluster extends Construct {
 
     const edgeWorkload: OpsWorkload = {
       app: this.names.edgeApp, role: 'edge', publicPorts: edgePorts.map((q) => q.targetPort), peerIngress: [],
-      peerEgress: this.createOrigin ? [{ to: [this.names.originApp], ports: [p.rtmp] }] : [],
+      // RTMP pulls, and HLS fetched for the edge cache when the edges serve HLS.
+      peerEgress: this.createOrigin ? [{ to: [this.names.originApp], ports: originsHttp ? [p.rtmp, p.http] : [p.rtmp] }] : [],
       externalEgressPorts: this.externalOrigins.map((o) => Number(o.slice(o.lastIndexOf(':') + 1))),
     };
     const originWorkload: OpsWorkload[] = this.createOrigin ? [{
       app: this.names.originApp, role: 'origin', publicPorts: httpPorts.map((q) => q.targetPort),
-      peerIngress: [{ from: [this.names.edgeApp], ports: [p.rtmp] }], peerEgress: [],
+      peerIngress: [{ from: [this.names.edgeApp], ports: originsHttp ? [p.rtmp, p.http] : [p.rtmp] }], peerEgress: [],
     }] : [];
     const backends: OpsHttpBackend[] = [{ service: this.edgeService, port: servicePortFor(edgePorts, p.http), host: 'main' }];
     if (this.httpService) backends.push({ service: this.httpService, port: servicePortFor(httpPorts, NGINX_PORT), host: 'hls' });

@@ -112,6 +112,14 @@ export interface EdgeConfig {
   readonly idleSeconds: number;
   /** Seconds to wait before reconnecting to the next origin after a failure. @default 3 */
   readonly retrySeconds: number;
+  /**
+   * Origins' HTTP listeners as `host:port`, where the edge fetches HLS playlists and segments (tried in turn,
+   * with failover). Empty means the `origins` hosts on this server's `http.port` (8080 unless changed).
+   * @default []
+   */
+  readonly originsHttp: string[];
+  /** Bytes of HLS playlists and segments the edge keeps in memory; the least recently used go first. @default 134217728 */
+  readonly hlsCacheBytes: number;
 }
 
 /** Relay mode: push every published stream to every server behind a (headless Service) DNS name. */
@@ -316,7 +324,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
     cleanupDelaySeconds: 30,
   },
   play: { gopCache: true, mergeWriteMs: 350, maxQueueBytes: 4 * 1024 * 1024, slowPlayerCloseSeconds: 10, noPublisherCloseSeconds: 30 },
-  edge: { origins: [], idleSeconds: 5, retrySeconds: 3 },
+  edge: { origins: [], idleSeconds: 5, retrySeconds: 3, originsHttp: [], hlsCacheBytes: 128 * 1024 * 1024 },
   relay: { targets: [], resolveSeconds: 5 },
   cluster: { peers: [], resolveSeconds: 5 },
   auth: { publishSecret: '', playKey: '' },
@@ -400,7 +408,10 @@ export const SERVER_CONFIG_SCHEMA = {
       slowPlayerCloseSeconds: seconds,
       noPublisherCloseSeconds: seconds,
     }),
-    edge: section({ origins: hostPorts, idleSeconds: seconds, retrySeconds: seconds }),
+    edge: section({
+      origins: hostPorts, idleSeconds: seconds, retrySeconds: seconds,
+      originsHttp: hostPorts, hlsCacheBytes: { type: 'integer', minimum: 1048576 },
+    }),
     relay: section({ targets: hostPorts, resolveSeconds: { type: 'number', exclusiveMinimum: 0 } }),
     cluster: section({ peers: hostPorts, resolveSeconds: { type: 'number', exclusiveMinimum: 0 } }),
     auth: section({ publishSecret: { type: 'string' }, playKey: { type: 'string' } }),
@@ -513,6 +524,15 @@ function checkTlsAndDvr(config: ServerConfig): string[] {
     }
   }
   return errors;
+}
+
+/**
+ * Where an edge fetches HLS: `edge.originsHttp`, or when that is empty the `edge.origins` hosts on `http.port`
+ * (edges and origins share one config, so the origins listen on the same HTTP port).
+ */
+export function edgeHttpOrigins(config: ServerConfig): string[] {
+  if (config.edge.originsHttp.length > 0) return [...config.edge.originsHttp];
+  return config.edge.origins.map((o) => `${o.slice(0, o.lastIndexOf(':'))}:${config.http.port}`);
 }
 
 /** The fields of `config` that differ from the defaults: what the ConfigMap needs to carry. */

@@ -38,10 +38,15 @@ export interface CompanionOptions {
   readonly cpu?: number;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR']. */
   readonly nodeArgs?: string[];
-  /** HLS on, with these timings (the ingest bench); off when absent. */
-  readonly hls?: { fragmentSeconds: number; windowSeconds: number };
+  /**
+   * HLS on: `true` with the server's default timings (the HLS bench's origin), or these timings (the ingest
+   * bench); off when absent.
+   */
+  readonly hls?: boolean | { fragmentSeconds: number; windowSeconds: number };
   /** Extra YAML lines for the config file (e.g. a relay section). */
   readonly extraConfig?: string[];
+  /** Edge mode: fetch HLS from this origin HTTP listener (`--origin-http`). */
+  readonly originHttp?: string;
 }
 
 export interface Companion {
@@ -57,12 +62,12 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
   const [rtmpPort, httpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-companion-'));
   const config = path.join(dir, 'rtmp-server.yaml');
-  // HLS off for the fan-out bench: nginx-rtmp is not segmenting either, and HLS is a per-stream cost, not a
-  // per-player one. No readiness grace or drain on SIGTERM: the bench closes its clients first and wants a
-  // prompt exit (and a complete --cpu-prof file).
-  const hls = o.hls
+  // HLS off unless asked (the ingest and HLS benches): nginx-rtmp is not segmenting either in the fan-out bench,
+  // and HLS is a per-stream cost, not a per-player one. No readiness grace or drain on SIGTERM: the bench closes
+  // its clients first and wants a prompt exit (and a complete --cpu-prof file).
+  const hls = typeof o.hls === 'object'
     ? ['hls:', '  enabled: true', `  fragmentSeconds: ${o.hls.fragmentSeconds}`, `  windowSeconds: ${o.hls.windowSeconds}`]
-    : ['hls:', '  enabled: false'];
+    : ['hls:', `  enabled: ${o.hls === true}`];
   fs.writeFileSync(config, [
     'play:', `  mergeWriteMs: ${o.mergeWriteMs}`,
     ...hls, ...(o.extraConfig ?? []),
@@ -74,6 +79,7 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
     '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--api-port', String(apiPort),
     '--hls-dir', path.join(dir, 'hls'), '--config', config,
     ...(o.origin ? ['--mode', 'edge', '--origin', o.origin] : []),
+    ...(o.originHttp ? ['--origin-http', o.originHttp] : []),
   ];
   const proc = start(o.origin ? 'companion-edge' : 'companion-origin', process.execPath, args, o.cpu);
   void proc.exited.then(() => fs.rmSync(dir, { recursive: true, force: true }));

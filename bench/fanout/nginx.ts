@@ -36,6 +36,17 @@ export function nginxVersion(): string {
   return mod.status === 0 && mod.stdout ? `${nginx} + libnginx-mod-rtmp ${mod.stdout.trim()}` : nginx;
 }
 
+/** The top of every bench nginx.conf: one worker, no master (the PID watched does the work), files under `prefix`. */
+export function nginxMainConf(prefix: string): string {
+  return `daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 16000; }`;
+}
+
 /**
  * Starts nginx-rtmp on 127.0.0.1:rtmpPort, pinned to `cpu`. `appDirectives` go into `application live`
  * (the ingest bench's `hls on; hls_path ...`).
@@ -45,13 +56,7 @@ export function startNginx(rtmpPort: number, cpu: number | undefined, appDirecti
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nginx-'));
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), `
 load_module ${mod};
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 16000; }
+${nginxMainConf(prefix)}
 rtmp {
   server {
     listen 127.0.0.1:${rtmpPort};

@@ -15,6 +15,8 @@ import { ALL_PEERS, DEFAULT_PEERS, PeerSpec } from './peers';
 import { printResults, ProfileSummary, renderResults, RunResults, writeResults } from './outputs';
 import { runBench } from './procs';
 import { keepProfile } from './profile-summary';
+import { HLS_PEERS, HlsPeerId } from '../hls/hls-peers';
+import { runHlsBench } from '../hls/hls-run';
 
 const USAGE = `npm run bench -- [options]
   --players 100,500,1000,2000   player counts
@@ -30,7 +32,11 @@ const USAGE = `npm run bench -- [options]
   --server-cpu 0 --client-cpu 1 cores for taskset (-1 = no pinning)
   --rebuild                     rebuild the server bundle first
   --server-bundle FILE          run this server bundle instead of images/rtmp-server/dist/main.js
-  --render FILE                 only re-render fanout.svg and sizing.md from an existing fanout.json`;
+  --render FILE                 only re-render fanout.svg and sizing.md from an existing fanout.json
+  --hls 500,1000,2000           the HLS bench instead (bench/hls): players through a companion edge, nginx proxy_cache,
+                                the companion origin and nginx on the HLS directory; writes hls.json, hls.svg, hls.md
+                                (with --profile: also the edge under --cpu-prof at the largest count)
+  --hls-peers a,b,...           HLS peers (default: all of ${HLS_PEERS.join(',')})`;
 
 const { values: a } = parseArgs({
   options: {
@@ -45,6 +51,8 @@ const { values: a } = parseArgs({
     profile: { type: 'string' },
     out: { type: 'string', default: path.resolve(__dirname, '../results') },
     render: { type: 'string' },
+    hls: { type: 'string' },
+    'hls-peers': { type: 'string', default: HLS_PEERS.join(',') },
   },
 });
 
@@ -52,6 +60,20 @@ const { values: a } = parseArgs({
 async function main(): Promise<void> {
   if (a.help) { console.log(USAGE); return; }
   if (a.render) { renderResults(a.render); return; }
+  if (a.hls) {
+    if (a['server-bundle']) useServerBundle(a['server-bundle']);
+    else ensureServerBundle(a.rebuild!);
+    const peers = a['hls-peers']!.split(',').map((id) => {
+      if (!(HLS_PEERS as readonly string[]).includes(id.trim())) throw new Error(`unknown HLS peer ${id}; known: ${HLS_PEERS.join(', ')}`);
+      return id.trim() as HlsPeerId;
+    });
+    await runHlsBench({
+      counts: numList(a.hls), peers, windowSec: Number(a.window), warmupSec: Number(a.warmup) + 3,
+      serverCpu: core(a['server-cpu']!), clientCpu: core(a['client-cpu']!), out: a.out!,
+      deadline: Date.now() + Number(a['max-minutes']) * 60_000, profile: a.profile !== undefined,
+    });
+    return;
+  }
   const counts = numList(a.players!);
   const peers: PeerSpec[] = a.peers!.split(',').map((id) => {
     const p = ALL_PEERS.find((x) => x.id === id.trim());

@@ -72,6 +72,8 @@ export class CompanionEngine implements IServerEngine {
   public readonly tlsPorts: ServerTlsPorts;
   public readonly recordingDir: string;
   public readonly fsGroup = COMPANION_UID;
+  /** Companion edges fetch HLS from the origin into a memory cache and serve it on their HTTP port. */
+  public readonly edgesServeHls = true;
   public readonly terminationGracePeriodSeconds: number;
   public readonly podAnnotations: Readonly<Record<string, string>>;
   public readonly metrics: ServerMetrics;
@@ -128,7 +130,7 @@ export class CompanionEngine implements IServerEngine {
     const dynamic = (up: Upstream | undefined) => [...(up?.dynamic ?? [])];
     const wired = resolveServerConfig({
       mode: wiring.role,
-      edge: { origins: dynamic(wiring.origins) },
+      edge: { origins: dynamic(wiring.origins), ...(wiring.originsHttp ? { originsHttp: dynamic(wiring.originsHttp) } : {}) },
       relay: { targets: dynamic(wiring.relayTargets) },
       cluster: { peers: dynamic(wiring.clusterPeers) },
       ...(wiring.integration ? { hooks: wiring.integration.hooks, forward: wiring.integration.forward } : {}),

@@ -24,6 +24,8 @@ export interface ServerWiring {
   readonly role: ServerRole;
   /** Edge: where to pull from and forward publishes to. @default - none (required for an edge) */
   readonly origins?: Upstream;
+  /** Edge: the origins' HTTP listeners, where an edge that serves HLS fetches it. @default - the `origins` hosts on the HTTP port */
+  readonly originsHttp?: Upstream;
   /** Relay: every server each published stream is pushed to. @default - none (required for a relay) */
   readonly relayTargets?: Upstream;
   /** Origin cluster: the origins' APIs (an origin's own included) to ask which origin holds a stream; given to origins and edges. @default - no cluster */
@@ -106,6 +108,8 @@ export interface IServerEngine {
   readonly recordingDir?: string;
   /** Group the server runs as: the pod's `fsGroup` when it mounts a claim it must write (recordings). @default - none */
   readonly fsGroup?: number;
+  /** Whether its edges serve HLS (fetched from the origin and cached); SRS edges do not, as in the SRS guide. */
+  readonly edgesServeHls: boolean;
   /** Seconds a pod gets between the start of termination and SIGKILL (preStop + drain + margin). */
   readonly terminationGracePeriodSeconds: number;
   /**

@@ -53,6 +53,8 @@ export class SrsEngine implements IServerEngine {
   public readonly preStopSeconds: number;
   public readonly ports: ServerPorts = { rtmp: 1935, http: 8080, api: 1985 };
   public readonly hlsDir = `${SRS_HOME}/objs/nginx/html`;
+  /** SRS edges do no HLS (SRS docs: put HTTP caches in front of the origin), so HLS comes from the origin's nginx. */
+  public readonly edgesServeHls = false;
   public readonly terminationGracePeriodSeconds: number;
   public readonly podAnnotations: Readonly<Record<string, string>> = {};
   public readonly exporter: boolean;

@@ -16,7 +16,7 @@ export interface EdgeNames {
   readonly edgeConfigMap: string;
   /** Edge Deployment. @default '<name>-edge-deploy' */
   readonly edgeDeployment: string;
-  /** Public LoadBalancer at the edges (RTMP, HTTP-FLV; HLS too in an OriginCluster). @default '<name>-edge-service' */
+  /** Public LoadBalancer at the edges (RTMP; HTTP-FLV and HLS on the HTTP port). @default '<name>-edge-service' */
   readonly edgeService: string;
   /** Edge PodDisruptionBudget. @default '<name>-edge-pdb' */
   readonly edgePdb: string;
@@ -41,6 +41,8 @@ export interface EdgePoolOptions {
   readonly engine: IServerEngine;
   /** Where edges pull from and forward publishes to. */
   readonly origins: Upstream;
+  /** The origins' HTTP listeners (HLS). @default - the `origins` hosts on the HTTP port */
+  readonly originsHttp?: Upstream;
   /** Origin-cluster APIs the edges ask which origin holds a stream. @default - no origin cluster */
   readonly peers?: Upstream;
   /** Object names (other names may be present; only the edge ones are used). */
@@ -85,7 +87,7 @@ export class EdgePool extends Construct {
     super(scope, id);
     const { names } = options;
     const owner = options.owner ?? 'EdgePool';
-    const wiring = { role: 'edge' as const, origins: options.origins, clusterPeers: options.peers };
+    const wiring = { role: 'edge' as const, origins: options.origins, originsHttp: options.originsHttp, clusterPeers: options.peers };
     // Always labelled `track: stable`: adding a canary later must not change this Deployment's (immutable) selector.
     this.servers = new ServerWorkload(this, 'Edge', {
       engine: options.engine,

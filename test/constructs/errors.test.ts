@@ -32,10 +32,10 @@ describe('bad props fail at synth time with the prop, the value and what is allo
   });
 
   test('colliding ports across Services that share one load balancer', () => {
-    expect(build((c) => new EdgeCluster(c, 'E', { ports: { hls: 8080 }, sharedLoadBalancer: SharedLoadBalancer.metalLb('k') })))
+    expect(build((c) => new EdgeCluster(c, 'E', { originHttpService: true, ports: { hls: 8080 }, sharedLoadBalancer: SharedLoadBalancer.metalLb('k') })))
       .toThrow("EdgeCluster 'ports.http' and 'ports.hls' are both 8080");
     // Without sharing, each Service has its own address: no collision.
-    expect(build((c) => new EdgeCluster(c, 'E', { ports: { hls: 8080 } }))).not.toThrow();
+    expect(build((c) => new EdgeCluster(c, 'E', { originHttpService: true, ports: { hls: 8080 } }))).not.toThrow();
   });
 
   test('colliding server listeners', () => {
@@ -67,6 +67,17 @@ describe('bad props fail at synth time with the prop, the value and what is allo
       .toThrow("EdgeCluster 'externalOrigins' ([\"o:1935\"]) needs 'createOrigin' false");
     expect(build((c) => new EdgeCluster(c, 'E', { createOrigin: false, externalOrigins: ['origin-without-port'] })))
       .toThrow("EdgeCluster 'externalOrigins' must hold host:port addresses with a port in 1-65535, got \"origin-without-port\"");
+  });
+
+  test('the origin HTTP LoadBalancer: props that need it, and SRS, whose edges do no HLS, cannot drop it', () => {
+    expect(build((c) => new EdgeCluster(c, 'E', { nginxImage: 'nginx:1' })))
+      .toThrow("EdgeCluster 'nginxImage' need 'originHttpService' true: they configure the origin's nginx and its HTTP LoadBalancer");
+    expect(build((c) => new EdgeCluster(c, 'E', { exposeApi: true, ports: { hls: 81 } })))
+      .toThrow("EdgeCluster 'exposeApi', 'ports.hls' need 'originHttpService' true");
+    expect(build((c) => new EdgeCluster(c, 'E', { engine: ServerEngine.srs(), originHttpService: false })))
+      .toThrow("EdgeCluster 'originHttpService' is false, but srs edges do no HLS: set it to true (or unset) so HLS viewers have a way in");
+    expect(build((c) => new EdgeCluster(c, 'E', { createOrigin: false, externalOrigins: ['o:1935'], originHttpService: true })))
+      .toThrow("EdgeCluster 'originHttpService' needs 'createOrigin' true");
   });
 
   test('a negative resource', () => {

@@ -29,7 +29,6 @@ const INTENDED: Record<string, Record<string, string>> = {
   'origin-with-nginx-srs': { 'srs-origin-service': 'srs-deploy' },
   'edge-cluster': {
     'rtmp-origin-service': 'rtmp-origin-deploy',
-    'rtmp-http-service': 'rtmp-origin-deploy',
     'rtmp-edge-service': 'rtmp-edge-deploy',
   },
   'edge-cluster-srs': {
@@ -168,13 +167,35 @@ describe('companion engine defaults', () => {
     const edgeConfig = find(objects, 'ConfigMap', 'rtmp-edge-config').data['rtmp-server.yaml'];
     expect(edgeConfig).toMatch(/mode: edge/);
     expect(edgeConfig).toMatch(/origins:\n\s+- rtmp-origin-service:1935\n/);
+    // HLS: edges fetch it from the origin Service's HTTP port.
+    expect(edgeConfig).toMatch(/originsHttp:\n\s+- rtmp-origin-service:8080\n/);
     const originSvc = find(objects, 'Service', 'rtmp-origin-service');
     expect(originSvc.spec.type).toBe('ClusterIP');
-    expect(originSvc.spec.ports.map((p: any) => p.port)).toContain(1935);
+    expect(originSvc.spec.ports.map((p: any) => p.port)).toEqual([1935, 8080]);
     expect(selectedBy(objects, originSvc.spec.selector)).toEqual(['rtmp-origin-deploy']);
   });
 
+  test('HLS viewers go through the edge LoadBalancer on 8080: no origin HTTP LoadBalancer, no nginx in the origin pod', () => {
+    expect(publicServices(objects).map((s) => s.metadata.name)).toEqual(['rtmp-edge-service']);
+    expect(find(objects, 'Service', 'rtmp-edge-service').spec.ports.map((p: any) => p.port)).toContain(8080);
+    const origin = find(objects, 'Deployment', 'rtmp-origin-deploy').spec.template.spec;
+    expect(origin.containers.map((c: any) => c.name)).toEqual(['rtmp-server']);
+  });
+
+  test('SRS edges do no HLS: the SRS EdgeCluster keeps the origin nginx and its HTTP LoadBalancer (the guide layout)', () => {
+    const srs = apps['edge-cluster-srs'];
+    expect(publicServices(srs).map((s) => s.metadata.name).sort()).toEqual(['srs-edge-service', 'srs-http-service']);
+    expect(find(srs, 'Service', 'srs-origin-service').spec.ports.map((p: any) => p.port)).toEqual([1935]);
+  });
+
+  test('originHttpService: true adds the origin HTTP LoadBalancer over nginx to a companion EdgeCluster', () => {
+    const out = synth((c) => new EdgeCluster(c, 'E', { originHttpService: true }));
+    expect(publicServices(out).map((s) => s.metadata.name).sort()).toEqual(['rtmp-edge-service', 'rtmp-http-service']);
+    expect(selectedBy(out, find(out, 'Service', 'rtmp-http-service').spec.selector)).toEqual(['rtmp-origin-deploy']);
+  });
+
   test('the HLS volume is shared: the server writes it, nginx reads it, the seed container fills it', () => {
+    const objects = synth((c) => new EdgeCluster(c, 'E', { originHttpService: true }));
     const server = container(objects, 'rtmp-origin-deploy', 'rtmp-server');
     const nginx = container(objects, 'rtmp-origin-deploy', 'nginx');
     const seed = container(objects, 'rtmp-origin-deploy', 'seed-player');
@@ -250,6 +271,7 @@ describe('companion engine defaults', () => {
 
 describe('load balancer options', () => {
   const build = (c: Chart) => new EdgeCluster(c, 'E', {
+    originHttpService: true,
     serviceAnnotations: { 'example.com/lb': 'internet' },
     loadBalancerClass: 'example.com/lb-class',
     externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,

@@ -9,7 +9,7 @@ import { find, synthApps } from './support/synth';
  * The nginx sidecar's default.conf, as synthesized into dist, served by a real nginx on loopback (its `listen`
  * and `root` pointed at a free port and a temp dir): playlists are never cached, segments are, both with CORS.
  */
-const conf: string = find(synthApps()['edge-cluster'], 'ConfigMap', 'rtmp-origin-nginx-config').data['default.conf'];
+const conf: string = find(synthApps()['origin-with-nginx'], 'ConfigMap', 'rtmp-nginx-config').data['default.conf'];
 
 describe('nginx sidecar config', () => {
   let dir: string;

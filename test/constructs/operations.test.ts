@@ -255,7 +255,7 @@ describe('load balancer presets', () => {
   test.each(cases)('%s: annotations and externalTrafficPolicy Local on every public Service, none on internal ones', (_n, preset, expected) => {
     const objects = synth((c) => new EdgeCluster(c, 'E', { loadBalancer: preset }));
     const publicSvcs = objects.filter((o) => o.kind === 'Service' && o.spec.type === 'LoadBalancer');
-    expect(publicSvcs.length).toBe(2);
+    expect(publicSvcs.length).toBe(1); // the edges' (HLS goes through them; the origin nginx LB is opt-in)
     for (const s of publicSvcs) {
       expect(s.metadata.annotations).toEqual(expect.objectContaining(expected));
       expect(s.spec.externalTrafficPolicy).toBe('Local');

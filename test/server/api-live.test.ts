@@ -58,7 +58,9 @@ describe('API against real sessions', () => {
 
     const m = await (await fetch(server.apiUrl('/metrics'))).text();
     expect(metric(m, 'rtmp_server_streams')).toBe(1);
-    expect(metric(m, 'rtmp_server_players')).toBe(3);
+    expect(metric(m, 'rtmp_server_players{protocol="rtmp"}')).toBe(2);
+    expect(metric(m, 'rtmp_server_players{protocol="flv"}')).toBe(1);
+    expect(metric(m, 'rtmp_server_players{protocol="hls"}')).toBe(0);
     expect(metric(m, 'rtmp_server_publishers')).toBe(1);
     expect(metric(m, 'rtmp_server_clients{kind="rtmp-play"}')).toBe(2);
     expect(metric(m, 'rtmp_server_clients{kind="flv-play"}')).toBe(1);
@@ -78,7 +80,7 @@ describe('API against real sessions', () => {
     expect(s.clients).toBe(3);
     expect((await fetch(server.apiUrl(`/api/v1/clients/${flv.id}`))).status).toBe(404);
     const m = await (await fetch(server.apiUrl('/metrics'))).text();
-    expect(metric(m, 'rtmp_server_players')).toBe(2);
+    expect(metric(m, 'rtmp_server_players{protocol="rtmp"}') + metric(m, 'rtmp_server_players{protocol="flv"}')).toBe(2);
     // The other players were not disturbed.
     const before = players[0].frames();
     await until(() => players[0].frames() > before + 10);

@@ -153,7 +153,10 @@ describe('API (fixed hub)', () => {
     const m = (await get('/metrics')).body as string;
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(m)?.[1]);
     expect(value('rtmp_server_streams')).toBe(25);
-    expect(value('rtmp_server_players')).toBe(streams.reduce((n, s) => n + s.players, 0));
+    // Players by protocol, from the clients list (the fake hub has one RTMP and one HTTP-FLV player).
+    expect(m).toMatch(/^rtmp_server_players\{protocol="rtmp"\} 1$/m);
+    expect(m).toMatch(/^rtmp_server_players\{protocol="flv"\} 1$/m);
+    expect(m).toMatch(/^rtmp_server_players\{protocol="hls"\} 0$/m);
     expect(value('rtmp_server_publishers')).toBe(1);
     expect(value('rtmp_server_received_bytes_total')).toBe(1000);
     expect(value('rtmp_server_upstream_pulls_active')).toBe(2);

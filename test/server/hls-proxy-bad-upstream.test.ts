@@ -1,13 +1,23 @@
 /**
- * The origin cluster's HLS proxy answers a player from whatever the holder's HTTP address replies. A reply
+ * In an origin cluster the HLS edge cache fetches from whatever the holder's HTTP address replies. A reply
  * whose status a response cannot carry (0xx from a broken or foreign upstream) must become a 502 for that
- * player, not an exception thrown out of the proxy's response handler (which ends the server process).
+ * player, not an exception thrown out of a response handler (which ends the server process).
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
 import pino from 'pino';
 import type { StreamHolder, StreamLocator } from '../../images/rtmp-server/src/cluster/stream-locator';
-import { createHlsProxy } from '../../images/rtmp-server/src/hls/proxy';
+import { HlsEdgeCache } from '../../images/rtmp-server/src/hls/edge-cache';
+import { createHlsEdgeHandler } from '../../images/rtmp-server/src/hls/edge-serve';
+import { createHlsFetcher, locatorOrigins } from '../../images/rtmp-server/src/hls/edge-upstream';
+import { newCacheCounters } from '../../images/rtmp-server/src/hls/http-stats';
+
+/** The handler an origin-cluster server uses for HLS it has no file for: the edge cache over the locator. */
+function createHlsProxy(locator: StreamLocator, log: pino.Logger) {
+  const stats = newCacheCounters();
+  const fetcher = createHlsFetcher(locatorOrigins(locator), () => ({ maxBytes: 1 << 20 }), stats, log);
+  return createHlsEdgeHandler(new HlsEdgeCache(() => 8 << 20, fetcher, stats), null, log);
+}
 
 const listen = (s: net.Server) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
 

@@ -1,5 +1,7 @@
 import type { ServerConfig } from '../../../lib/server-config';
 import { Edge } from './edge/edge';
+import { startHlsHttp } from './hls/http-setup';
+import type { HlsHttpStats } from './hls/http-stats';
 import { createHlsSinkFactory, HlsSinkFactory } from './hls/output';
 import type { HlsStats } from './hls/writer';
 import { Hub } from './hub/hub';
@@ -36,6 +38,8 @@ export interface MediaApp {
   readonly tlsStats: TlsStats | null;
   /** Waits for recordings closed so far to be finished (renamed or remuxed); shutdown calls it. */
   flushRecordings(): Promise<void>;
+  /** HLS over HTTP: requests answered from the HLS directory, and the edge cache (src/hls/http-setup). */
+  readonly hlsHttp: HlsHttpStats;
   /** Binds the RTMP and HTTP media listeners. */
   listen(): Promise<void>;
   /** Closes the listeners: no new connections; running sessions continue. */
@@ -107,9 +111,12 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   const rtmp = new RtmpListener(ctx);
   // Relay mode: push every publish to every address behind relay.targets (src/relay).
   const relay = config.mode === 'relay' ? startRelay(() => config, hub, log) : null;
+  // HLS viewers counted as players; edges (and origin-cluster origins) answer HLS from a memory cache.
+  const hlsHttp = startHlsHttp(() => config, hub, cluster?.locator ?? null, log);
   const http = new MediaHttpServer(ctx, () => ({
-    cors: config.http.cors, playerPage: config.http.playerPage, hlsDir: config.hls.dir, hlsEnabled: config.hls.enabled,
-  }), cluster?.hlsProxy);
+    cors: config.http.cors, playerPage: config.http.playerPage, hlsDir: config.hls.dir,
+    hlsEnabled: config.hls.enabled && config.mode !== 'edge',
+  }), hlsHttp.handler ?? undefined, hlsHttp.counters);
   // RTMPS and HTTPS (src/tls): the same sessions and routes as the plain listeners, behind the certificate.
   const secure = startTlsListeners(config, rtmp, http, log);
   // Recording (src/dvr): like HLS, on the server where streams are published, not on edges.
@@ -125,13 +132,14 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   http.setTimeouts(config.http);
 
   return {
-    hub,
+    hub: hlsHttp.view,
     hlsStats: hls ? hls.stats : null,
     hooks,
     forwarder,
     dvrStats: dvr ? dvr.stats : null,
     tlsStats: secure ? secure.stats : null,
     flushRecordings: async () => { await dvr?.flush(); },
+    hlsHttp: hlsHttp.counters.stats,
     async listen() {
       await rtmp.listen(config.rtmp.port);
       await http.listen(config.http.port);
@@ -152,6 +160,7 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
       cluster?.close();
       secure?.close();
       dvr?.close();
+      hlsHttp.close();
     },
     reload(next) {
       const restart: string[] = RESTART_FIELDS.filter((f) => JSON.stringify(valueAt(next, f)) !== JSON.stringify(valueAt(config, f)));

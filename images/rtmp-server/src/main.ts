@@ -44,7 +44,7 @@ async function run(input: LoadInput, flags: ParsedFlags, loaded: LoadedConfig, l
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => lifecycle.handleSignal(signal));
 
   const api = await startApiServer({
-    hub: app.hub, hlsStats: app.hlsStats, dvrStats: app.dvrStats, tlsStats: app.tlsStats, hooks: app.hooks,
+    hub: app.hub, hlsStats: app.hlsStats, hlsHttp: app.hlsHttp, dvrStats: app.dvrStats, tlsStats: app.tlsStats, hooks: app.hooks,
     config: () => config, lifecycle, log,
   }, config.api.port);
   lifecycle.onExit(() => api.close());

@@ -36,7 +36,7 @@ export interface GatewayRef {
 export interface IngressProps {
   /** Host name players use (HTTP-FLV, HLS, the player page). */
   readonly host: string;
-  /** EdgeCluster with its own origin: host of the origin's nginx HLS. @default 'hls.<host>' */
+  /** EdgeCluster with the origin's nginx HLS Service (`originHttpService`, SRS's default): its host. @default 'hls.<host>' */
   readonly hlsHost?: string;
   /** Gateway API or Ingress. @default IngressKind.GATEWAY */
   readonly kind?: IngressKind;

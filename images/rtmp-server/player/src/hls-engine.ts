@@ -4,7 +4,8 @@
 import Hls from 'hls.js/light';
 import type { Playback, PlaybackHooks } from './playback';
 
-export function playHls(video: HTMLVideoElement, url: string, hooks: PlaybackHooks): Playback {
+export function playHls(video: HTMLVideoElement, playlistUrl: string, hooks: PlaybackHooks): Playback {
+  const url = withViewerId(playlistUrl);
   if (Hls.isSupported()) return playWithHlsJs(video, url, hooks);
   if (video.canPlayType('application/vnd.apple.mpegurl')) return playNative(video, url, hooks);
   throw new Error('this browser can play HLS neither natively nor through Media Source Extensions');
@@ -41,4 +42,13 @@ function playNative(video: HTMLVideoElement, url: string, hooks: PlaybackHooks):
       video.load();
     },
   };
+}
+
+/**
+ * The playlist URL with this page's own `hls_ctx`: the server puts it on every segment URL, so it counts this page
+ * as one HLS viewer whichever server or connection each request reaches (a fresh id per play).
+ */
+function withViewerId(url: string): string {
+  const id = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${url}${url.includes('?') ? '&' : '?'}hls_ctx=${id}`;
 }

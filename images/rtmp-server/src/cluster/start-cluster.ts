@@ -1,10 +1,9 @@
 /**
  * Wires the origin cluster into the media app when `cluster.peers` is set: on every server the peer lookup
- * and the HLS proxy; on an edge also the OriginChooser its pulls and publish forwards use.
+ * (the HLS edge cache asks it which origin holds a stream); on an edge also the OriginChooser its pulls and publish forwards use.
  */
 import type { ServerConfig } from '../../../../lib/server-config';
 import { defaultResolver, Resolver } from '../discovery/resolver';
-import { createHlsProxy, HlsProxy } from '../hls/proxy';
 import type { Logger } from '../log';
 import { createOriginChooser, OriginChooser, startPeers } from './origin-chooser';
 import type { StreamLocator } from './stream-locator';
@@ -12,8 +11,8 @@ import type { StreamLocator } from './stream-locator';
 export interface RunningCluster {
   /** Edge mode only: where to pull from / forward to. */
   readonly chooser: OriginChooser | null;
+  /** Which origin holds a stream (the edge cache's upstream for HLS, src/hls/http-setup). */
   readonly locator: StreamLocator;
-  readonly hlsProxy: HlsProxy;
   /** A reloaded config: peers and origins apply at once; returns the fields that need a restart. */
   update(next: ServerConfig): string[];
   close(): void;
@@ -25,13 +24,13 @@ export function startCluster(config: ServerConfig, log: Logger, resolve: Resolve
   if (config.mode === 'edge') {
     const chooser = createOriginChooser(config, log, resolve);
     return {
-      chooser, locator: chooser.locator, hlsProxy: createHlsProxy(chooser.locator, log), close: () => chooser.close(),
+      chooser, locator: chooser.locator, close: () => chooser.close(),
       update: (next) => (next.cluster.peers.length === 0 ? ['cluster.peers'] : (chooser.update(next), [])),
     };
   }
   const { peers, locator } = startPeers(config, log, resolve);
   return {
-    chooser: null, locator, hlsProxy: createHlsProxy(locator, log), close: () => peers.stop(),
+    chooser: null, locator, close: () => peers.stop(),
     update: (next) => {
       if (next.cluster.peers.length === 0) return ['cluster.peers'];
       void peers.setEntries(next.cluster.peers, next.cluster.resolveSeconds);

@@ -8,6 +8,7 @@ import { ConfigLayer, emptyLayer, setField } from './layer';
 export const FLAG_FIELDS: Readonly<Record<string, string>> = {
   mode: 'mode',
   origin: 'edge.origins',
+  'origin-http': 'edge.originsHttp',
   'relay-targets': 'relay.targets',
   peers: 'cluster.peers',
   'rtmp-port': 'rtmp.port',
@@ -25,6 +26,7 @@ export interface ParsedFlags extends ConfigLayer {
 }
 
 export const USAGE = `usage: rtmp-server [--config FILE] [--mode origin|edge|relay] [--origin HOST:PORT[,HOST:PORT...]]
+                   [--origin-http HOST:PORT[,...]]
                    [--relay-targets HOST:PORT[,...]] [--peers HOST:PORT[,...]] [--rtmp-port N] [--http-port N]
                    [--api-port N] [--hls-dir DIR] [--log-level debug|info|warn|error] [--version] [--help]
 Precedence: defaults < config file < RTMP_SERVER_<SECTION>_<FIELD> environment < flags.`;

@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from '../../../../lib/server-config';
 import type { HubView } from '../hub/types';
+import type { HlsHttpStats } from '../hls/http-stats';
 import type { HlsStats } from '../hls/writer';
 import type { DvrStats } from '../dvr/dvr-recorder';
 import type { TlsStats } from '../tls/cert-store';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   readonly dvrStats?: DvrStats | null;
   /** Certificate counters for /metrics; absent or null without TLS listeners. */
   readonly tlsStats?: TlsStats | null;
+  /** HLS over HTTP counters for /metrics (requests answered, edge cache). */
+  readonly hlsHttp?: HlsHttpStats | null;
   /** The config in force (reloads replace it), for api.allowKick and the mode. */
   readonly config: () => ServerConfig;
   readonly lifecycle: {
@@ -65,7 +68,7 @@ export function createApiHandler(deps: ApiDeps): http.RequestListener {
   const { hub, lifecycle, log } = deps;
   const summaries = new Summaries(hub);
   const metrics = createMetrics({
-    hub, hlsStats: deps.hlsStats ?? null, dvrStats: deps.dvrStats ?? null, tlsStats: deps.tlsStats ?? null,
+    hub, hlsStats: deps.hlsStats ?? null, hlsHttp: deps.hlsHttp ?? null, dvrStats: deps.dvrStats ?? null, tlsStats: deps.tlsStats ?? null,
     mode: () => deps.config().mode, ready: () => lifecycle.isReady(),
     hooks: deps.hooks, streamSeries: () => deps.config().metrics.streamSeries,
   });

@@ -32,6 +32,7 @@ const CLIENT_TYPE: Record<ClientKind, string> = {
   'rtmp-publish': 'fmle-publish',
   'rtmp-play': 'rtmp-play',
   'flv-play': 'flv-play',
+  'hls-play': 'hls-play',
   'edge-pull': 'edge-pull',
   'edge-forward': 'edge-forward',
   'relay-push': 'relay-push',

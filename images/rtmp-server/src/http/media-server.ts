@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { SessionContext } from '../session/context';
 import { listenOn } from '../session/listen';
 import { serveFlv } from './flv-play';
-import { serveHlsFile } from '../hls/files';
+import { HlsFileCounters, serveHlsFile } from '../hls/files';
 import type { HlsProxy } from '../hls/proxy';
 import { servePlayerPage } from './player-page';
 import { applyTimeouts, TIMEOUT_OPTIONS } from './timeouts';
@@ -31,6 +31,8 @@ export class MediaHttpServer {
     private readonly settings: () => MediaHttpSettings,
     /** Origin cluster: HLS this server does not have is proxied to the origin holding it (src/hls/proxy). */
     private readonly hlsProxy?: HlsProxy,
+    /** Requests and HLS viewers counted while serving files. */
+    private readonly hlsCounters: HlsFileCounters = {},
   ) {
     this.server = http.createServer(TIMEOUT_OPTIONS, (req, res) => this.route(req, res));
     this.track(this.server);
@@ -43,7 +45,7 @@ export class MediaHttpServer {
     try {
       if (serveFlv(req, res, this.ctx, s.cors)) return;
       const proxy = this.hlsProxy;
-      if (s.hlsEnabled && serveHlsFile(req, res, s.hlsDir, s.cors, proxy && (() => proxy(req, res, s.cors)))) return;
+      if (s.hlsEnabled && serveHlsFile(req, res, s.hlsDir, s.cors, proxy && (() => proxy(req, res, s.cors)), this.hlsCounters)) return;
       if (proxy?.(req, res, s.cors)) return;
       if (s.playerPage && servePlayerPage(req, res)) return;
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');

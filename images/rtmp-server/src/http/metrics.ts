@@ -2,10 +2,11 @@
 // so nothing on the media path touches a metric; counters follow the hub's running totals.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Hooks } from '../hooks/hooks';
+import type { HlsHttpStats } from '../hls/http-stats';
 import type { HlsStats } from '../hls/writer';
 import type { DvrStats } from '../dvr/dvr-recorder';
 import type { TlsStats } from '../tls/cert-store';
-import type { HubTotals, HubView } from '../hub/types';
+import type { ClientKind, HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
 import { registerStreamMetrics } from './metrics-streams';
 import { opsCounters } from './ops-counters';
@@ -18,6 +19,8 @@ export interface MetricsDeps {
   readonly dvrStats?: DvrStats | null;
   /** Certificate counters, or null without TLS listeners. */
   readonly tlsStats?: TlsStats | null;
+  /** HLS over HTTP (requests answered, edge cache), when the server has it. */
+  readonly hlsHttp?: HlsHttpStats | null;
   readonly mode: () => string;
   readonly ready: () => boolean;
   /** HTTP callbacks, counted as they complete (absent in tests that have none). */
@@ -28,7 +31,7 @@ export interface MetricsDeps {
 
 const PREFIX = 'rtmp_server_';
 
-export function createMetrics({ hub: live, hlsStats, dvrStats, tlsStats, mode, ready, hooks, streamSeries }: MetricsDeps): Registry {
+export function createMetrics({ hub: live, hlsStats, hlsHttp, dvrStats, tlsStats, mode, ready, hooks, streamSeries }: MetricsDeps): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const hub = scrapeSnapshot(live);
@@ -53,7 +56,18 @@ export function createMetrics({ hub: live, hlsStats, dvrStats, tlsStats, mode, r
 
   gauge('streams', 'Streams in the hub (publishing or with players waiting).', () => hub.streams().length);
   gauge('streams_publishing', 'Streams with a publisher attached (an encoder or an edge pull).', () => hub.streams().filter((s) => s.publishing).length);
-  gauge('players', 'Players attached (RTMP + HTTP-FLV), publishers not counted.', () => hub.streams().reduce((n, s) => n + s.players, 0));
+  new Gauge({
+    name: `${PREFIX}players`, help: 'Players by protocol (rtmp, flv, hls: HLS viewers seen within two target durations), publishers not counted.',
+    labelNames: ['protocol'], registers: [register],
+    collect() {
+      const n: Record<string, number> = { rtmp: 0, flv: 0, hls: 0 };
+      for (const c of hub.clients()) {
+        const protocol = PLAYER_PROTOCOL[c.kind];
+        if (protocol) n[protocol]++;
+      }
+      for (const [protocol, v] of Object.entries(n)) this.set({ protocol }, v);
+    },
+  });
   gauge('publishers', 'Encoders publishing to this server (RTMP publish sessions).', () => hub.clients().filter((c) => c.kind === 'rtmp-publish').length);
   new Gauge({
     name: `${PREFIX}clients`, help: 'Open sessions by kind.', labelNames: ['kind'], registers: [register],
@@ -110,8 +124,31 @@ export function createMetrics({ hub: live, hlsStats, dvrStats, tlsStats, mode, r
     follow('tls_certificate_reloads_total', 'Renewed certificates picked up without a restart.', () => t.reloads);
     follow('tls_certificate_reload_failures_total', 'Changed certificate files that could not be used (the old pair stayed).', () => t.reloadFailures);
   }
+  if (hlsHttp) {
+    const h = hlsHttp;
+    new Counter({
+      name: `${PREFIX}hls_requests_total`, help: 'HLS requests answered from this server\'s HLS directory, by kind (playlist, segment).',
+      labelNames: ['kind'], registers: [register],
+      collect() {
+        this.reset();
+        this.inc({ kind: 'playlist' }, h.requests.playlist);
+        this.inc({ kind: 'segment' }, h.requests.segment);
+      },
+    });
+    follow('hls_cache_hits_total', 'HLS requests the edge cache answered from memory.', () => h.cache.hits);
+    follow('hls_cache_misses_total', 'HLS requests that started an upstream fetch.', () => h.cache.misses);
+    follow('hls_cache_coalesced_total', 'HLS requests that waited on a fetch another request started.', () => h.cache.coalesced);
+    follow('hls_cache_upstream_requests_total', 'HTTP requests the edge cache made upstream (failover tries included).', () => h.cache.upstreamRequests);
+    follow('hls_cache_upstream_errors_total', 'Upstream HLS fetches that failed (error, timeout, oversize, garbage).', () => h.cache.upstreamErrors);
+    follow('hls_cache_evictions_total', 'Objects evicted from the edge cache to stay within edge.hlsCacheBytes.', () => h.cache.evictions);
+    gauge('hls_cache_bytes', 'Bytes of HLS objects held by the edge cache.', () => h.cacheBytes());
+    gauge('hls_cache_objects', 'HLS objects held by the edge cache.', () => h.cacheObjects());
+  }
   return register;
 }
+
+/** The `protocol` label of each player kind. */
+const PLAYER_PROTOCOL: Partial<Record<ClientKind, string>> = { 'rtmp-play': 'rtmp', 'flv-play': 'flv', 'hls-play': 'hls' };
 
 /**
  * HTTP callbacks: calls by event and result (allowed/denied/failed for gates; ok/retry/dropped for notifications)

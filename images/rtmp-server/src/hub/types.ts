@@ -25,6 +25,7 @@ export type ClientKind =
   | 'rtmp-publish'      // an encoder publishing over RTMP
   | 'rtmp-play'         // an RTMP player
   | 'flv-play'          // an HTTP-FLV player
+  | 'hls-play'          // an HLS viewer (a session of playlist and segment requests, src/hls/viewers)
   | 'edge-pull'         // this edge's upstream pull from an origin (the hub sees it as the stream's publisher)
   | 'edge-forward'      // this edge forwarding a publish to an origin
   | 'relay-push'        // this relay pushing to a server

@@ -1,0 +1,235 @@
+// The HLS fan-out bench: `npm run bench -- --hls 500,1000,2000` (see bench/README.md, "HLS").
+// For each player count, each peer in turn (order alternating so machine drift cancels): the HLS load client
+// holds N hls.js-like players on the measured server for the window; prints and writes bench/results/hls.*.
+import { buildSync } from 'esbuild';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { apiGet } from '../fanout/companion';
+import { benchMedia, CACHE_DIR, Media } from '../fanout/media';
+import { nginxVersion } from '../fanout/nginx';
+import { CaseResult } from '../fanout/measure';
+import { cpuPlot } from '../fanout/plot-svg';
+import { cpuMs, Proc, rssBytes, start } from '../fanout/procs';
+import { topFrames } from '../fanout/profile-summary';
+import { HLS_PEERS, HlsPeerId, PLAYLIST, startHlsPeer } from './hls-peers';
+
+export interface HlsOptions {
+  readonly counts: number[];
+  readonly peers: HlsPeerId[];
+  readonly windowSec: number;
+  readonly warmupSec: number;
+  readonly serverCpu?: number;
+  readonly clientCpu?: number;
+  readonly out: string;
+  readonly deadline: number;
+  /** Also run the edge once at the largest count under `node --cpu-prof` and print its top frames. */
+  readonly profile?: boolean;
+}
+
+export interface HlsCaseResult {
+  readonly peer: HlsPeerId;
+  readonly players: number;
+  /** Share of players that fetched every segment before it left the playlist, with no error, in the window. */
+  readonly keepUpShare: number;
+  readonly missedSegments: number;
+  readonly errors: number;
+  readonly segmentsPerPlayer: number;
+  /** Measured server CPU over the window, less its CPU with the publisher only (the origin's own segmenting). */
+  readonly cpuMsPerPlayerSec: number;
+  readonly serverCpuPct: number;
+  readonly idleCpuPct: number;
+  readonly rssPerPlayerKB: number;
+  readonly clientCpuPct: number;
+  /** Segment requests the origin answered since start per distinct segment the players fetched (1.00 = one per segment). */
+  readonly originRequestsPerSegment: number | null;
+  /** Player errors in the window by message. */
+  readonly errorKinds: Record<string, number>;
+  /** The measured server's last log lines when players saw errors (warnings and above). */
+  readonly serverLogTail?: string;
+  readonly playlistRequestsAtOrigin: number | null;
+  readonly servedMbps: number;
+  ratioToNginx?: number | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CLIENT = path.join(CACHE_DIR, 'hls-client.js');
+
+interface ClientStats { fetched: number; missed: number; errors: number; bytes: number; playlists: number }
+
+class HlsClient {
+  private constructor(readonly proc: Proc) {}
+  static async start(cpu: number | undefined): Promise<HlsClient> {
+    buildSync({ entryPoints: [path.join(__dirname, 'hls-client.ts')], outfile: CLIENT, bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' });
+    const c = new HlsClient(start('hls-client', process.execPath, [CLIENT, '900'], cpu, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
+    await c.next('ready', 10000);
+    return c;
+  }
+  request(cmd: object, event: string, timeoutMs: number): Promise<any> {
+    const r = this.next(event, timeoutMs);
+    this.proc.child.send(cmd);
+    return r;
+  }
+  private next(event: string, timeoutMs: number): Promise<any> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.proc.child.off('message', on); reject(new Error(`hls client: no ${event} in ${timeoutMs} ms`)); }, timeoutMs);
+      const on = (m: { event: string }) => { if (m.event === event) { clearTimeout(t); this.proc.child.off('message', on); resolve(m); } };
+      this.proc.child.on('message', on);
+    });
+  }
+  async stop(): Promise<void> {
+    if (this.proc.child.connected) this.proc.child.send({ cmd: 'exit' });
+    await Promise.race([this.proc.exited, sleep(3000)]);
+    await this.proc.stop(1000);
+  }
+}
+
+/** `name{labels} value` from a /metrics text. */
+function sample(text: string | undefined, series: string): number | null {
+  if (!text) return null;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : null;
+}
+
+async function runHlsCase(id: HlsPeerId, n: number, media: Media, o: HlsOptions, nodeArgs?: string[]): Promise<HlsCaseResult> {
+  const peer = await startHlsPeer(id, media, o.serverCpu, nodeArgs);
+  let client: HlsClient | undefined;
+  try {
+    const deadline = Date.now() + 30000;
+    while ((await fetch(`http://127.0.0.1:${peer.port}${PLAYLIST}`).then((r) => r.text(), () => '')).split('#EXTINF').length < 4) {
+      if (Date.now() > deadline) throw new Error(`${id}: no playlist with 3 segments in 30 s\n${peer.server.output().slice(-1500)}`);
+      await sleep(500);
+    }
+    const pid = peer.server.pid;
+    const rssIdle = rssBytes(pid);
+    const idle0 = cpuMs(pid);
+    await sleep(4000); // two segments: the origin's own segmenting shows in its idle figure
+    const idleCpuPct = (cpuMs(pid) - idle0) / 40;
+
+    client = await HlsClient.start(o.clientCpu);
+    await client.request({ cmd: 'start', port: peer.port, path: PLAYLIST, count: n, perSecond: 200 }, 'started', n * 20 + 60000);
+    await sleep(o.warmupSec * 1000);
+    const originMetrics = () => apiGet(peer.origin.apiPort, '/metrics');
+    const m0 = await originMetrics();
+    const c0 = cpuMs(pid);
+    const cc0 = cpuMs(client.proc.pid);
+    const t0 = performance.now();
+    await client.request({ cmd: 'mark' }, 'marked', 30000); // a saturated client answers late
+    await sleep(o.windowSec * 1000);
+    const col = await client.request({ cmd: 'collect' }, 'collected', 30000);
+    const wall = (performance.now() - t0) / 1000;
+    const c1 = cpuMs(pid);
+    const cc1 = cpuMs(client.proc.pid);
+    const m1 = await originMetrics();
+    const rss = rssBytes(pid);
+    const stats = col.stats as ClientStats[];
+    const delta = (series: string) => {
+      const a = sample(m0, series);
+      const b = sample(m1, series);
+      return a === null || b === null ? null : b - a;
+    };
+    const segReqs = sample(m1, 'rtmp_server_hls_requests_total{kind="segment"}');
+    const netCpu = Math.max(0, (c1 - c0) - (idleCpuPct * 10 * wall));
+    return {
+      peer: id, players: n,
+      keepUpShare: stats.filter((s) => s.missed === 0 && s.errors === 0 && s.fetched > 0).length / n,
+      missedSegments: stats.reduce((a, s) => a + s.missed, 0),
+      errors: stats.reduce((a, s) => a + s.errors, 0),
+      segmentsPerPlayer: stats.reduce((a, s) => a + s.fetched, 0) / n,
+      cpuMsPerPlayerSec: netCpu / (n * wall),
+      serverCpuPct: (c1 - c0) / wall / 10,
+      idleCpuPct,
+      rssPerPlayerKB: (rss - rssIdle) / n / 1024,
+      clientCpuPct: (cc1 - cc0) / wall / 10,
+      // Origin-direct peers serve the players themselves: requests per segment there are the players'.
+      originRequestsPerSegment: segReqs !== null && col.distinctSegments > 0 ? segReqs / col.distinctSegments : null,
+      errorKinds: col.errorKinds,
+      serverLogTail: stats.some((x) => x.errors > 0) ? peer.server.output().split('\n').slice(-6).join('\n') : undefined,
+      playlistRequestsAtOrigin: delta('rtmp_server_hls_requests_total{kind="playlist"}'),
+      servedMbps: (stats.reduce((a, s) => a + s.bytes, 0) * 8) / wall / 1e6,
+    };
+  } finally {
+    await client?.stop();
+    await peer.stop();
+  }
+}
+
+const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const pct = (x: number) => `${(x * 100).toFixed(x >= 0.995 && x < 1 ? 1 : 0)}%`;
+
+export function hlsTable(rows: HlsCaseResult[]): string {
+  for (const r of rows) {
+    const ref = rows.find((x) => x.peer === (r.peer === 'hls-origin' ? 'hls-nginx-files' : 'hls-nginx-cache') && x.players === r.players);
+    r.ratioToNginx = ref && ref.cpuMsPerPlayerSec > 0 ? r.cpuMsPerPlayerSec / ref.cpuMsPerPlayerSec : null;
+  }
+  const head = '| peer | players | keeping up | CPU-ms / player-s | × nginx peer | server CPU | RSS / player | origin segment requests / segment | served | load-client CPU |';
+  const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  return [head, sep, ...rows.map((r) => `| ${r.peer} | ${r.players} | ${pct(r.keepUpShare)} | ${f(r.cpuMsPerPlayerSec, 3)} | ${f(r.ratioToNginx, 2)} | ` +
+    `${f(r.serverCpuPct)}% | ${f(r.rssPerPlayerKB, 1)} KB | ${f(r.originRequestsPerSegment, 2)} | ${f(r.servedMbps)} Mbit/s | ${f(r.clientCpuPct)}% |`)].join('\n');
+}
+
+/**
+ * HLS players one core carries, from CPU-ms per player-second at the largest count where the peer kept ≥ 99% of
+ * its players up (a case where players fell behind did less work per player, so its figure would flatter).
+ */
+export function hlsSizing(rows: HlsCaseResult[], mbps: number): string {
+  const kept = rows.filter((r) => r.keepUpShare >= 0.99);
+  const lines = HLS_PEERS.map((id) => kept.filter((r) => r.peer === id).sort((a, b) => b.players - a.players)[0]).filter(Boolean).map((r) => {
+    const perCore = r.cpuMsPerPlayerSec > 0 ? 1000 / r.cpuMsPerPlayerSec : Infinity;
+    return `| ${r.peer} | ${r.players} | ${f(r.cpuMsPerPlayerSec, 3)} | ~${f(Math.round(perCore / 100) * 100)} | ~${f((perCore * mbps) / 1000, 1)} Gbit/s | ${f(r.rssPerPlayerKB, 1)} KB |`;
+  });
+  return ['| server | at players | CPU-ms / player-s | HLS players per core | egress per core | RSS / player |', '|---|---:|---:|---:|---:|---:|', ...lines].join('\n');
+}
+
+export async function runHlsBench(o: HlsOptions): Promise<void> {
+  const media = benchMedia();
+  console.log(`HLS bench: ${media.description}; 2 s segments; players poll every half target duration`);
+  console.log(`server on core ${o.serverCpu ?? '-'}, load client on core ${o.clientCpu ?? '-'}, ${os.cpus().length} cores: ${os.cpus()[0]?.model}\n`);
+  const rows: HlsCaseResult[] = [];
+  const failures: { peer: string; players: number; error: string }[] = [];
+  for (const [i, n] of o.counts.entries()) {
+    for (const id of i % 2 ? [...o.peers].reverse() : o.peers) {
+      if (Date.now() > o.deadline) { failures.push({ peer: id, players: n, error: 'skipped: --max-minutes reached' }); continue; }
+      try {
+        const r = await runHlsCase(id, n, media, o);
+        rows.push(r);
+        console.log(`${id.padEnd(16)} ${String(n).padStart(5)} players: ${r.cpuMsPerPlayerSec.toFixed(3)} CPU-ms/player-s, keep-up ${pct(r.keepUpShare)}, ` +
+          `server CPU ${r.serverCpuPct.toFixed(0)}% (idle ${r.idleCpuPct.toFixed(0)}%), RSS ${r.rssPerPlayerKB.toFixed(1)} KB/player, ` +
+          `missed ${r.missedSegments}, errors ${r.errors}, segments/player ${r.segmentsPerPlayer.toFixed(1)}, origin segment requests/segment ${f(r.originRequestsPerSegment, 2)}, served ${r.servedMbps.toFixed(0)} Mbit/s, client CPU ${r.clientCpuPct.toFixed(0)}%` +
+          (r.errors ? `\n    errors: ${Object.entries(r.errorKinds).map(([k, v]) => `${k} ×${v}`).join(', ')}` : '') +
+          (r.serverLogTail ? `\n    server log: ${r.serverLogTail.replace(/\n/g, '\n      ')}` : ''));
+      } catch (e) {
+        failures.push({ peer: id, players: n, error: (e as Error).message });
+        console.log(`${id.padEnd(16)} ${String(n).padStart(5)} players: FAILED ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+  if (o.profile && Date.now() < o.deadline) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hls-prof-'));
+    const n = Math.max(...o.counts);
+    await runHlsCase('hls-edge', n, media, o, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const file = fs.readdirSync(dir).filter((x) => x.endsWith('.cpuprofile')).map((x) => path.join(dir, x))[0];
+    if (file) {
+      console.log(`\nTop frames of hls-edge at ${n} players (self time, % of busy samples):\n` +
+        topFrames(file).map((x) => `  ${x.selfPct.toFixed(1).padStart(5)}%  ${x.name}`).join('\n'));
+    }
+  }
+  const mbps = (media.byteRate * 8) / 1e6;
+  const table = hlsTable(rows);
+  const sizing = hlsSizing(rows, mbps);
+  console.log(`\n${table}\n\nSizing:\n\n${sizing}\n`);
+  if (failures.length) console.log(`failed or skipped:\n${failures.map((x) => `  ${x.peer} @ ${x.players}: ${x.error}`).join('\n')}`);
+  if (!o.out) return;
+  const meta = {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), date: new Date().toISOString(), node: process.version,
+    nginx: nginxVersion(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, media: media.description, windowSec: o.windowSec,
+    note: 'Shared machine: compare ratios within one run. CPU is net of the measured process\'s CPU with the publisher only.',
+  };
+  fs.mkdirSync(o.out, { recursive: true });
+  fs.writeFileSync(path.join(o.out, 'hls.json'), `${JSON.stringify({ meta, results: rows, failures }, null, 2)}\n`);
+  const plotRows = rows.map((r) => ({ peer: r.peer, players: r.players, cpuMsPerPlayerSec: r.cpuMsPerPlayerSec, slowPlayers: 0 }) as unknown as CaseResult);
+  fs.writeFileSync(path.join(o.out, 'hls.svg'), cpuPlot(plotRows, `HLS: server CPU per player-second (${mbps.toFixed(2)} Mbit/s stream)`));
+  fs.writeFileSync(path.join(o.out, 'hls.md'), `## HLS players\n\n${table}\n\n## Sizing (HLS players per core)\n\n${sizing}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), o.out)}/hls.json, hls.svg, hls.md`);
+}
