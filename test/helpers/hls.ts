@@ -20,7 +20,8 @@ export function feed(sink: MediaSink, tags: readonly FlvTag[], offsetMs = 0): vo
 export interface ParsedPlaylist {
   readonly targetDuration: number;
   readonly mediaSequence: number;
-  readonly segments: { name: string; duration: number }[];
+  /** Segment file names (`name`, without the `?hls_ctx=` a server adds for its viewer count), and the URIs as listed. */
+  readonly segments: { name: string; uri: string; duration: number }[];
   readonly discontinuities: number;
   readonly ended: boolean;
 }
@@ -29,9 +30,9 @@ export function parsePlaylist(text: string): ParsedPlaylist {
   const lines = text.trim().split('\n');
   if (lines[0] !== '#EXTM3U') throw new Error(`not a playlist:\n${text}`);
   const num = (tag: string): number => Number(lines.find((l) => l.startsWith(tag))?.slice(tag.length));
-  const segments: { name: string; duration: number }[] = [];
+  const segments: { name: string; uri: string; duration: number }[] = [];
   lines.forEach((l, i) => {
-    if (l.startsWith('#EXTINF:')) segments.push({ duration: parseFloat(l.slice(8)), name: lines[i + 1] });
+    if (l.startsWith('#EXTINF:')) segments.push({ duration: parseFloat(l.slice(8)), name: lines[i + 1].split('?')[0], uri: lines[i + 1] });
   });
   return {
     targetDuration: num('#EXT-X-TARGETDURATION:'),

@@ -105,15 +105,15 @@ test('headers: type, length, cache policy as the origin serves them, CORS; the p
   expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(text));
   const segs = parsePlaylist(text).segments;
   expect(segs.length).toBeGreaterThan(0);
-  for (const s of segs) expect(s.name).toMatch(/^livestream-\d+\.ts\?hls_ctx=abc123$/);
+  for (const s of segs) expect(s.uri).toMatch(/^livestream-\d+\.ts\?hls_ctx=abc123$/);
 
-  const seg = await fetch(edges[0].httpUrl(`/live/${segs[segs.length - 1].name}`));
+  const seg = await fetch(edges[0].httpUrl(`/live/${segs[segs.length - 1].uri}`));
   const body = Buffer.from(await seg.arrayBuffer());
   expect(seg.headers.get('content-type')).toBe('video/mp2t');
   expect(seg.headers.get('cache-control')).toMatch(/max-age=\d+/);
   expect(Number(seg.headers.get('content-length'))).toBe(body.length);
   expect(body[0]).toBe(0x47);
-  const head = await fetch(edges[0].httpUrl(`/live/${segs[0].name}`), { method: 'HEAD' });
+  const head = await fetch(edges[0].httpUrl(`/live/${segs[0].uri}`), { method: 'HEAD' });
   expect(head.status).toBe(200);
   const opt = await fetch(edges[0].httpUrl('/live/livestream.m3u8'), { method: 'OPTIONS' });
   expect(opt.status).toBe(204);
@@ -130,7 +130,7 @@ test('HLS viewers count as players on the server that answers them: API clients 
   const poll = async (ctx: string) => {
     while (Date.now() < stopAt) {
       const pl = parsePlaylist(await (await fetch(edge.httpUrl(`/live/livestream.m3u8?hls_ctx=${ctx}`))).text());
-      await (await fetch(edge.httpUrl(`/live/${pl.segments[pl.segments.length - 1].name}`))).arrayBuffer();
+      await (await fetch(edge.httpUrl(`/live/${pl.segments[pl.segments.length - 1].uri}`))).arrayBuffer();
       await new Promise((r) => setTimeout(r, 500));
     }
   };

@@ -95,7 +95,7 @@ describe('RTMPS and HTTPS', () => {
       const r = await httpsGet(`https://127.0.0.1:${httpsPort}/live/secure.m3u8`, firstPem);
       return r.status === 200 && r.body.includes('#EXTINF') ? r.body : null;
     });
-    const seg = playlist.split('\n').find((l) => l.endsWith('.ts'))!;
+    const seg = playlist.split('\n').find((l) => /\.ts(\?|$)/.test(l))!; // with the server's ?hls_ctx= viewer id
     const r = await httpsGet(`https://127.0.0.1:${httpsPort}/live/${seg}`, firstPem);
     expect(r.status).toBe(200);
     expect(r.body.length).toBeGreaterThan(1000);

@@ -20,7 +20,7 @@ export interface AutoscalingProps {
   readonly minReplicas?: number;
   /** Most pods. */
   readonly maxReplicas: number;
-  /** Players per pod the scaler aims at (RTMP + HTTP-FLV sessions, `rtmp_server_players`; SRS: `srs_clients`). @default 500 */
+  /** Players per pod the scaler aims at (RTMP and HTTP-FLV sessions and HLS viewers, `rtmp_server_players` summed over `protocol`; SRS: `srs_clients`). @default 500 */
   readonly targetPlayersPerPod?: number;
   /** Also scale on CPU: percent of the CPU request. @default - players only */
   readonly targetCpuUtilizationPercent?: number;
