@@ -11,6 +11,8 @@ export class SegmentFile {
   private fh: FileHandle | null = null;
   /** A write failed: the file has a hole, so the segment is given up (the error was reported once). */
   private failed = false;
+  /** The temporary file was created (only then is there anything of ours to remove). */
+  private opened = false;
   private readonly tmp: string;
 
   constructor(
@@ -26,7 +28,10 @@ export class SegmentFile {
   async append(bytes: Buffer): Promise<void> {
     if (this.failed) return;
     try {
-      if (!this.fh) this.fh = await this.open();
+      if (!this.fh) {
+        this.fh = await this.open();
+        this.opened = true;
+      }
       for (let off = 0; off < bytes.length;) {
         const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off);
         off += bytesWritten;
@@ -45,7 +50,7 @@ export class SegmentFile {
       await this.closeFile();
     }
     if (this.failed) {
-      await fsp.unlink(this.tmp).catch(() => undefined);
+      if (this.opened) await fsp.unlink(this.tmp).catch(() => undefined);
       throw new Error(`segment ${this.final} given up after a failed write`);
     }
     await fsp.rename(this.tmp, this.final);

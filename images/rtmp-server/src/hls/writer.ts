@@ -16,9 +16,12 @@
  * Discontinuities (a new publish, a rebased timestamp jump, a gap longer than a slot) close the segment; the
  * next one carries #EXT-X-DISCONTINUITY and numbers go on by one (the shift), so MEDIA-SEQUENCE never skips.
  *
- * Segment bytes are gathered in one buffer and written in one go when the segment closes; then the playlist is
- * replaced atomically (temp file + rename), then segments that left the window are deleted — all through one
- * ordered, non-blocking queue per stream. The media path (onMessage) never touches the disk and never throws.
+ * Segment bytes stream to a temporary file (segment-file.ts) in pieces of SPILL_BYTES while the segment is muxed,
+ * so a stream holds about one piece, not a whole segment; the file is renamed to its name when the segment
+ * closes; then the playlist is replaced atomically (temp file + rename), then segments that left the window are
+ * deleted — all through one ordered, non-blocking queue per stream. Warm-up segments never reach the disk (their
+ * pieces are discarded); a segment with no frames or given up is aborted (its temp file removed). The media path
+ * (onMessage) never touches the disk and never throws.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -27,6 +30,7 @@ import { FlvTsMuxer, TsBuffer, TsFrame } from '../protocol/mpegts';
 import { HLS_DIR_MARKER, HlsPaths } from './paths';
 import { PlaylistSegment, renderPlaylist } from './playlist';
 import { SerialQueue } from './queue';
+import { SegmentFile } from './segment-file';
 import type { MediaMessage, TimelineInfo } from '../hub/types';
 
 /** The timing settings a writer reads at each decision (mutable: a config reload applies at the next segment). */
@@ -67,6 +71,8 @@ export interface WrittenSegment {
 
 /** Segments that left the playlist but stay on disk a little longer, for players still reading the previous one. */
 const RETIRED_KEEP = 1;
+/** Muxed TS bytes go to the segment's file in pieces of about this size (memory per stream stays this small). */
+export const SPILL_BYTES = 128 * 1024;
 /** A segment is cut even without a keyframe past this size, to bound memory. */
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Segment bytes waiting for the disk beyond this (per stream) are dropped rather than kept in memory. */
@@ -99,6 +105,10 @@ interface OpenSegment {
   /** Last DTS of the leading track (video, or audio when audio-only): where a cut-short segment ends. */
   lastLeadDts: number;
   readonly out: TsBuffer;
+  /** Where its pieces go; null for a warm-up (never written). */
+  readonly file: SegmentFile | null;
+  /** Pieces queued for the disk were dropped (disk behind): the segment is given up at its close. */
+  dropped: boolean;
   frames: number;
   readonly discontinuity: boolean;
   readonly video: boolean;
@@ -121,8 +131,7 @@ export class HlsWriter {
   private lastSeq = -1;
   private newestDts = -1;
   private start = Start.Verify;
-  private lastSegmentBytes = 0;
-  /** Bytes of closed segments not yet on disk. */
+  /** Bytes of segments (pieces and tails) queued but not yet on disk. */
   private pendingBytes = 0;
   private discontinuitySeq = 0;
   private nextDiscontinuity = false;
@@ -186,6 +195,11 @@ export class HlsWriter {
 
   /** Deletes the playlist and every segment still on disk (the stream ended `cleanupDelaySeconds` ago). */
   cleanup(): Promise<void> {
+    // Defensive: a segment still open (media after end) is given up, so its temp file goes too.
+    const open = this.cur?.file;
+    this.cur = null;
+    this.held = [];
+    if (open) this.queue.push(() => open.abort());
     const names = [...this.retired, ...this.window.map((s) => s.name)];
     this.retired.length = 0;
     this.window.length = 0;
@@ -260,7 +274,7 @@ export class HlsWriter {
     }
     const slot = this.slotOf(f.dts);
     if (this.held.length === 0 && slot <= cur.slot) {
-      if (cur.out.length > MAX_SEGMENT_BYTES) this.split(f); // memory bound, whatever the timestamps
+      if (cur.out.total > MAX_SEGMENT_BYTES) this.split(f); // memory bound, whatever the timestamps
       else this.put(cur, f);
       return;
     }
@@ -332,30 +346,57 @@ export class HlsWriter {
   }
 
   private open(dts: number, slot: number, warmup = false): OpenSegment {
-    // Sized from the previous segment, so the buffer rarely grows.
-    const out = new TsBuffer(Math.ceil(this.lastSegmentBytes * 1.25));
-    this.muxer.tables(out);
-    const { video, audio } = this.muxer.tracks;
     // After a discontinuity numbers go on by one (MEDIA-SEQUENCE counts segments); they never go back.
     if (!warmup && this.lastSeq >= 0 && (this.nextDiscontinuity || slot + this.shift <= this.lastSeq)) {
       this.shift = this.lastSeq + 1 - slot;
     }
     const seq = slot + this.shift;
     if (!warmup) this.lastSeq = seq;
-    this.cur = {
-      seq, slot, warmup, startDts: dts, lastDts: dts, lastLeadDts: dts, out, frames: 0,
+    const file = warmup ? null : new SegmentFile(this.paths.file(this.paths.segmentName(seq)), (again) => {
+      if (again) this.dirReady = null; // another stream's cleanup removed the shared app directory just now
+      return this.ensureDir();
+    });
+    // The TS bytes stream to the file as they are muxed (one write per SPILL_BYTES, off the media path);
+    // a warm-up's pieces are only recycled, so it costs one piece of memory and no disk.
+    const out: TsBuffer = new TsBuffer(SPILL_BYTES, (bytes) => (seg.file ? this.spill(seg, bytes) : out.recycle(bytes)));
+    this.muxer.tables(out);
+    const { video, audio } = this.muxer.tracks;
+    const seg: OpenSegment = this.cur = {
+      seq, slot, warmup, startDts: dts, lastDts: dts, lastLeadDts: dts, out, file, dropped: false, frames: 0,
       discontinuity: this.nextDiscontinuity, video, audio,
     };
     if (!warmup) this.nextDiscontinuity = false;
-    return this.cur;
+    return seg;
+  }
+
+  /** Queues a piece of the open segment for its file (or gives the segment up when the disk is too far behind). */
+  private spill(seg: OpenSegment, bytes: Buffer): void {
+    if (seg.dropped || this.pendingBytes + bytes.length > MAX_PENDING_BYTES) {
+      seg.dropped = true;
+      seg.out.recycle(bytes);
+      return;
+    }
+    const file = seg.file!;
+    this.pendingBytes += bytes.length;
+    this.queue.push(async () => {
+      try {
+        await file.append(bytes);
+      } finally {
+        this.pendingBytes -= bytes.length;
+        seg.out.recycle(bytes);
+      }
+    });
   }
 
   private close(endDts: number): void {
     const cur = this.cur;
     this.cur = null;
-    if (!cur || cur.frames === 0 || cur.warmup) return; // tables only, or a warm-up: nothing to play
-    this.lastSegmentBytes = cur.out.length;
-    if (this.pendingBytes + cur.out.length > MAX_PENDING_BYTES) {
+    if (!cur || !cur.file) return; // a warm-up: its pieces were discarded, it has no file
+    const file = cur.file;
+    const behind = cur.dropped || this.pendingBytes + cur.out.length > MAX_PENDING_BYTES;
+    if (cur.frames === 0 || behind) this.queue.push(() => file.abort()); // pieces already written go
+    if (cur.frames === 0) return; // tables only: nothing to play
+    if (behind) {
       this.stats.droppedSegments++;
       this.nextDiscontinuity = true;
       this.log.warn({ event: 'hls-segment-dropped', stream: this.paths.stream, seq: cur.seq }, 'HLS disk is behind; segment dropped');
@@ -372,23 +413,17 @@ export class HlsWriter {
     const expired = this.retired.splice(0, Math.max(0, this.retired.length - RETIRED_KEEP));
     const text = renderPlaylist(this.window, this.targetDuration, this.discontinuitySeq);
     const data = cur.out.bytes();
+    const size = cur.out.total;
     const { paths, stats } = this;
     this.pendingBytes += data.length;
     this.queue.push(async () => {
       try {
-        await this.ensureDir();
-        await fsp.writeFile(paths.file(seg.name), data).catch(async (e: NodeJS.ErrnoException) => {
-          if (e.code !== 'ENOENT') throw e;
-          // Another stream's cleanup removed the shared app directory just now: make it again, once.
-          this.dirReady = null;
-          await this.ensureDir();
-          await fsp.writeFile(paths.file(seg.name), data);
-        });
+        await file.finish(data); // the tail, then the rename: the playlist below names a complete file
       } finally {
         this.pendingBytes -= data.length;
       }
       stats.segmentsWritten++;
-      stats.bytesWritten += data.length;
+      stats.bytesWritten += size;
       await fsp.writeFile(paths.playlistTmp, text);
       await fsp.rename(paths.playlistTmp, paths.playlist);
       for (const n of expired) await unlinkQuiet(paths.file(n));

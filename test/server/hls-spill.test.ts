@@ -1,0 +1,110 @@
+/**
+ * The HLS writer's spill to disk, on real files: a segment's bytes go to `.{name}.tmp` in pieces while it is
+ * muxed and the file becomes the segment on close; warm-up segments never reach the disk; an aborted segment
+ * leaves no temp file. FLV tags come from an ffmpeg-made file; ffprobe reads the result.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { MediaMessage, TimelineInfo } from '../../images/rtmp-server/src/hub/types';
+import { hlsPaths, HlsPaths } from '../../images/rtmp-server/src/hls/paths';
+import { emptyHlsStats, HlsStats, HlsWriter, SPILL_BYTES } from '../../images/rtmp-server/src/hls/writer';
+import { FlvTag, readFlvTags } from '../helpers/flv-file';
+import { parsePlaylist, quietLog } from '../helpers/hls';
+import { makeFlv, probe } from '../helpers/media';
+
+let work: string;
+let tags: FlvTag[];
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'hls-spill-'));
+  tags = readFlvTags(await makeFlv(path.join(work, 'src.flv'), 12));
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** 4 s slots: at the helper's ~560 kbit/s a segment is ~280 KB, about two pieces of SPILL_BYTES. */
+function setup(name: string): { dir: string; paths: HlsPaths; writer: HlsWriter; stats: HlsStats } {
+  const dir = path.join(work, name);
+  const paths = hlsPaths(dir, 'live', 'livestream')!;
+  const stats = emptyHlsStats();
+  const writer = new HlsWriter(paths, { fragmentSeconds: 4, windowSeconds: 30, cleanupDelaySeconds: 1 }, stats, quietLog,
+    Promise.resolve());
+  return { dir, paths, writer, stats };
+}
+
+function feed(writer: HlsWriter, list: readonly FlvTag[], timeline?: TimelineInfo): void {
+  for (const t of list) writer.onMessage({ type: t.type, timestamp: t.timestamp, payload: t.payload } as MediaMessage, timeline);
+}
+
+/** Every file under `root` (relative paths), empty if it does not exist. */
+function tree(root: string): string[] {
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(root, f)).isFile()).sort();
+}
+
+const tmpOf = (paths: HlsPaths, seq: number): string => paths.file(`.${paths.segmentName(seq)}.tmp`);
+
+test('a segment larger than SPILL_BYTES is written in pieces to a temp file that becomes the segment on close', async () => {
+  const { dir, paths, writer, stats } = setup('pieces');
+  // Slot 0 (0-4 s) open, most of it muxed: its first pieces are on disk, under the temp name only.
+  feed(writer, tags.filter((t) => t.timestamp < 3500));
+  await writer.flushed();
+  const tmp = tmpOf(paths, 0);
+  const final = paths.file(paths.segmentName(0));
+  expect(fs.existsSync(tmp)).toBe(true);
+  const partial = fs.statSync(tmp).size;
+  expect(partial).toBeGreaterThanOrEqual(SPILL_BYTES - 188);
+  expect(fs.existsSync(final)).toBe(false);
+  expect(fs.existsSync(paths.playlist)).toBe(false);
+  expect(stats.segmentsWritten).toBe(0);
+
+  feed(writer, tags.filter((t) => t.timestamp >= 3500));
+  writer.end();
+  await writer.flushed();
+  expect(fs.existsSync(tmp)).toBe(false);
+  expect(fs.statSync(final).size).toBeGreaterThan(partial);
+  // The playlist names only complete segments, all on disk; no temp file is left anywhere.
+  const pl = parsePlaylist(fs.readFileSync(paths.playlist, 'utf8'));
+  expect(pl.segments.map((s) => s.name)).toEqual([0, 1, 2].map((n) => paths.segmentName(n)));
+  expect(tree(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  for (const s of pl.segments) expect(fs.existsSync(paths.file(s.name))).toBe(true);
+  expect(stats.bytesWritten).toBe(pl.segments.reduce((a, s) => a + fs.statSync(paths.file(s.name)).size, 0));
+  expect(stats.writeErrors).toBe(0);
+  const info = await probe(final);
+  expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+  await writer.cleanup();
+  expect(tree(dir)).toEqual([]);
+});
+
+test('warm-up segments (a writer that joined mid-stream) leave no file, temp or final', async () => {
+  const { dir, paths, writer, stats } = setup('warmup');
+  const joined: TimelineInfo = { jumped: false, fromStart: false };
+  // Joined at 0.5 s (sequence headers first): 0.5-4 s is a warm-up, more than one piece of bytes.
+  const isHeader = (t: FlvTag): boolean => t.type === 18 || t.payload[1] === 0;
+  const late = tags.filter((t) => t.timestamp >= 500 || (t.timestamp === 0 && isHeader(t)));
+  feed(writer, late.filter((t) => t.timestamp < 3900), joined);
+  await writer.flushed();
+  expect(tree(dir)).toEqual([]);
+
+  feed(writer, late.filter((t) => t.timestamp >= 3900), joined);
+  writer.end();
+  await writer.flushed();
+  const names = tree(path.join(dir, 'live'));
+  expect(names).not.toContain(paths.segmentName(0));
+  expect(names.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  const pl = parsePlaylist(fs.readFileSync(paths.playlist, 'utf8'));
+  expect(pl.segments.map((s) => s.name)).toEqual([1, 2].map((n) => paths.segmentName(n)));
+  expect(stats.segmentsWritten).toBe(2);
+  await writer.cleanup();
+});
+
+test('a segment given up while open (cleanup) leaves no temp file', async () => {
+  const { dir, paths, writer, stats } = setup('abort');
+  feed(writer, tags.filter((t) => t.timestamp < 3500));
+  await writer.flushed();
+  expect(fs.existsSync(tmpOf(paths, 0))).toBe(true);
+  await writer.cleanup();
+  expect(tree(dir)).toEqual([]);
+  expect(stats.segmentsWritten).toBe(0);
+  expect(stats.writeErrors).toBe(0);
+});
