@@ -1,5 +1,5 @@
 // rtmp-k8s on Azure Kubernetes Service (AKS).
-// The SRS guide's edge cluster (an origin with nginx for HLS, 3 edges for RTMP and HTTP-FLV) with this cloud's
+// The SRS guide's edge cluster (an origin, 3 edges serving RTMP, HTTP-FLV and HLS) with this cloud's
 // load balancer settings. `DEMO=1 npx cdk8s synth` adds a demo stream publisher.
 import { App, Chart } from 'cdk8s';
 import { DemoPublisher, EdgeCluster, ExternalTrafficPolicy, SharedLoadBalancer } from 'rtmp-k8s';

@@ -113,7 +113,7 @@ describe.each(CLOUDS)('examples/%s', (cloud) => {
     for (const o of objects) expect(() => validateK8s(o)).not.toThrow();
     // The cloud's load balancer settings are on every public Service.
     const lbs = objects.filter((o: any) => o.kind === 'Service' && o.spec.type === 'LoadBalancer') as any[];
-    expect(lbs.map((o) => o.metadata.name).sort()).toEqual(['rtmp-edge-service', 'rtmp-http-service']);
+    expect(lbs.map((o) => o.metadata.name).sort()).toEqual(['rtmp-edge-service']); // HLS goes through the edges too
     const key = LB_ANNOTATION[cloud]['SLB_ID' in env ? 1 : 0];
     for (const svc of lbs) {
       if (key) expect(Object.keys(svc.metadata.annotations ?? {})).toContain(key);
