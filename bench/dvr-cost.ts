@@ -24,7 +24,7 @@ import { freePort, waitForPort } from '../test/helpers/ports';
 import { readFlvTags } from '../test/helpers/flv-file';
 import { ensureServerBundle, SERVER_BUNDLE } from './fanout/companion';
 import { benchMedia, CACHE_DIR, Media, publish } from './fanout/media';
-import { ensureNginx, nginxVersion } from './fanout/nginx';
+import { ensureNginx, nginxMainConf, nginxVersion } from './fanout/nginx';
 import { Proc, start, stopAll } from './fanout/procs';
 
 const execFileP = promisify(execFile);
@@ -115,12 +115,7 @@ async function startNginxPeer(record: boolean): Promise<Peer> {
   fs.mkdirSync(path.join(dir, 'rec'));
   fs.writeFileSync(path.join(dir, 'nginx.conf'), `
 load_module ${mod};
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
+${nginxMainConf(dir, 1024)}
 rtmp { server { listen 127.0.0.1:${rtmpPort}; application live {
   live on;
   ${record ? `record all; record_path ${dir}/rec; record_unique on;` : 'record off;'}

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { RtmpClient } from '../images/rtmp-server/src/protocol/rtmp/client';
 import { freePort, waitForPort } from '../test/helpers/ports';
 import { startServer } from '../test/helpers/server-process';
-import { ensureNginx, nginxVersion } from './fanout/nginx';
+import { ensureNginx, nginxMainConf, nginxVersion } from './fanout/nginx';
 import { start } from './fanout/procs';
 
 const { values } = parseArgs({ options: {
@@ -100,12 +100,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), `
 load_module ${mod};
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 4096; }
+${nginxMainConf(prefix, 4096)}
 rtmp { server { listen 127.0.0.1:${port}; application live { live on; on_play ${hookUrl}; } } }
 `);
   const nginx = start('nginx-rtmp', 'nginx', ['-p', prefix, '-e', `${prefix}/error.log`, '-c', `${prefix}/nginx.conf`]);

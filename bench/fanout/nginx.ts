@@ -36,15 +36,18 @@ export function nginxVersion(): string {
   return mod.status === 0 && mod.stdout ? `${nginx} + libnginx-mod-rtmp ${mod.stdout.trim()}` : nginx;
 }
 
-/** The top of every bench nginx.conf: one worker, no master (the PID watched does the work), files under `prefix`. */
-export function nginxMainConf(prefix: string): string {
+/**
+ * The top of every bench nginx.conf: one worker, no master (the PID watched does the work), files under `prefix`.
+ * `workerConnections` sized to the bench (the load benches hold thousands of players).
+ */
+export function nginxMainConf(prefix: string, workerConnections = 16000): string {
   return `daemon off;
 master_process off;
 worker_processes 1;
 worker_rlimit_nofile 20000;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
-events { worker_connections 16000; }`;
+events { worker_connections ${workerConnections}; }`;
 }
 
 /**
