@@ -10,7 +10,7 @@ import { classify, Kind, normalizeMetadata } from './media-kind';
 import { TrackSniffer } from './flv-tracks';
 import { flvHeader } from '../protocol/flv';
 import { Player, PlayerState, PlaySettings } from './player';
-import { PublishClock } from './timeline';
+import { PublishClock, REBASE_STEP_MS } from './timeline';
 import { AudioInfo, DATA, MediaMessage, MediaSink, VIDEO, VideoInfo } from './types';
 import type { ClientKind } from './types';
 
@@ -130,7 +130,8 @@ export class Stream {
     // Only frames move the timeline: configs and data replayed from a cache (a late push, an edge pull) carry
     // old timestamps, so they take the newest frame's time instead.
     const pubTs = isFrame ? this.clock.map(m.timestamp) : this.clock.newestOr0();
-    if (isFrame && this.rebase) { this.tsOffset = this.lastTs + 40 - pubTs; this.rebase = false; }
+    // A new publisher continues one step after the last frame, as a jump inside one publish does (hub/timeline.ts).
+    if (isFrame && this.rebase) { this.tsOffset = this.lastTs + REBASE_STEP_MS - pubTs; this.rebase = false; }
     const outTs = this.rebase ? Math.max(0, this.lastTs) : this.tsOffset !== 0 ? Math.max(0, pubTs + this.tsOffset) >>> 0 : pubTs;
     if (isFrame) this.lastTs = outTs;
     if (kind !== Kind.Metadata && outTs !== m.timestamp) m = { type: m.type, timestamp: outTs, payload: m.payload };

@@ -18,7 +18,7 @@ import type { TimelineInfo } from './types';
 export const JUMP_BACK_MS = 1000;
 export const JUMP_FORWARD_MS = 10_000;
 /** Where a rebased timestamp lands after the newest one (one frame at 25 fps). */
-const STEP_MS = 40;
+export const REBASE_STEP_MS = 40;
 const FRESH_BELOW_MS = 1_000_000;
 const EPOCH_BASE_MS = 2_000_000;
 /**
@@ -56,7 +56,7 @@ export class PublishClock implements TimelineInfo {
     let out = (raw + this.offset) >>> 0;
     const d = (out - this.newest) | 0;
     if (d < -JUMP_BACK_MS || d > JUMP_FORWARD_MS) {
-      out = (this.newest + STEP_MS) >>> 0;
+      out = (this.newest + REBASE_STEP_MS) >>> 0;
       this.offset = (out - raw) >>> 0;
       this.jumped = true;
       this.jumps++;
