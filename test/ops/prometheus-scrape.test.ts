@@ -40,9 +40,11 @@ describe('a real Prometheus scraping a real origin and edge', () => {
       .replace('<<.LabelMatchers>>', `namespace="${NAMESPACE}",pod=~"rtmp-edge-deploy-0"`)
       .replace('<<.GroupBy>>', 'pod');
     expect(await until(async () => (await scalar(expr)) === PLAYERS, 150, 200)).toBe(true);
-    const series = await query(rule.seriesQuery);
-    // One series per protocol (rtmp, flv, hls) per pod; the rule sums them by pod.
-    expect([...new Set(series.data!.result.map((r) => r.metric.pod))].sort()).toEqual(['rtmp-edge-deploy-0', 'rtmp-origin-deploy-0']);
+    // One series per protocol (rtmp, flv, hls) per pod; the rule sums them by pod. The origin's first scrape can
+    // land after the edge's, so wait for it (bounded) before comparing.
+    const pods = async () => [...new Set((await query(rule.seriesQuery)).data!.result.map((r) => r.metric.pod))].sort();
+    await until(async () => (await pods()).length >= 2, 100, 200);
+    expect(await pods()).toEqual(['rtmp-edge-deploy-0', 'rtmp-origin-deploy-0']);
   });
 
   test('every dashboard panel query evaluates without error and returns data', async () => {
