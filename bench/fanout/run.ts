@@ -15,7 +15,7 @@ import { ALL_PEERS, DEFAULT_PEERS, PeerSpec } from './peers';
 import { printResults, ProfileSummary, renderResults, RunResults, writeResults } from './outputs';
 import { runBench } from './procs';
 import { keepProfile } from './profile-summary';
-import { HLS_PEERS, HlsPeerId } from '../hls/hls-peers';
+import { HLS_FLOOR_PEERS, HLS_PEERS, HlsPeerId } from '../hls/hls-peers';
 import { runHlsBench } from '../hls/hls-run';
 
 const USAGE = `npm run bench -- [options]
@@ -35,8 +35,9 @@ const USAGE = `npm run bench -- [options]
   --render FILE                 only re-render fanout.svg and sizing.md from an existing fanout.json
   --hls 500,1000,2000           the HLS bench instead (bench/hls): players through a companion edge, nginx proxy_cache,
                                 the companion origin and nginx on the HLS directory; writes hls.json, hls.svg, hls.md
-                                (with --profile: also the edge under --cpu-prof at the largest count)
-  --hls-peers a,b,...           HLS peers (default: all of ${HLS_PEERS.join(',')})`;
+                                (with --profile PEER[,PEER]: also those HLS peers under --cpu-prof at the largest count)
+  --hls-peers a,b,...           HLS peers (default: all of ${HLS_PEERS.join(',')}; also ${HLS_FLOOR_PEERS.join(',')}:
+                                the floor of a Node process serving the same players, bench/hls/node-floor.ts)`;
 
 const { values: a } = parseArgs({
   options: {
@@ -64,13 +65,14 @@ async function main(): Promise<void> {
     if (a['server-bundle']) useServerBundle(a['server-bundle']);
     else ensureServerBundle(a.rebuild!);
     const peers = a['hls-peers']!.split(',').map((id) => {
-      if (!(HLS_PEERS as readonly string[]).includes(id.trim())) throw new Error(`unknown HLS peer ${id}; known: ${HLS_PEERS.join(', ')}`);
+      const known: readonly string[] = [...HLS_PEERS, ...HLS_FLOOR_PEERS];
+      if (!known.includes(id.trim())) throw new Error(`unknown HLS peer ${id}; known: ${known.join(', ')}`);
       return id.trim() as HlsPeerId;
     });
     await runHlsBench({
       counts: numList(a.hls), peers, windowSec: Number(a.window), warmupSec: Number(a.warmup) + 3,
       serverCpu: core(a['server-cpu']!), clientCpu: core(a['client-cpu']!), out: a.out!,
-      deadline: Date.now() + Number(a['max-minutes']) * 60_000, profile: a.profile !== undefined,
+      deadline: Date.now() + Number(a['max-minutes']) * 60_000, profile: a.profile === undefined ? undefined : a.profile.split(',').map((x) => x.trim() as HlsPeerId),
     });
     return;
   }

@@ -4,6 +4,9 @@
 //   hls-nginx-cache  nginx with proxy_cache + proxy_cache_lock in front of the same origin
 //   hls-origin       the companion origin itself, from its HLS directory
 //   hls-nginx-files  nginx reading the origin's HLS directory
+// and, only when asked for (--hls-peers), the Node floor (node-floor.ts): what any Node server pays for the same players
+//   hls-node-http    node:http answering from memory with prebuilt headers
+//   hls-node-raw     node:net with a prebuilt response head, no HTTP library
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,9 +15,13 @@ import { Companion, startCompanion } from '../fanout/companion';
 import { Media, publish } from '../fanout/media';
 import { ensureNginx, nginxMainConf } from '../fanout/nginx';
 import { Proc, start } from '../fanout/procs';
+import { buildSync } from 'esbuild';
 
 export const HLS_PEERS = ['hls-edge', 'hls-nginx-cache', 'hls-origin', 'hls-nginx-files'] as const;
-export type HlsPeerId = typeof HLS_PEERS[number];
+/** Peers run only when named: the floor of a Node process serving the same players. */
+export const HLS_FLOOR_PEERS = ['hls-node-http', 'hls-node-raw'] as const;
+export type HlsPeerId = typeof HLS_PEERS[number] | typeof HLS_FLOOR_PEERS[number];
+const FLOOR = path.join(__dirname, '../.cache/hls-node-floor.js');
 export const PLAYLIST = '/live/bench.m3u8';
 
 export interface RunningHlsPeer {
@@ -89,6 +96,12 @@ export async function startHlsPeer(id: HlsPeerId, media: Media, cpu: number | un
     };
   }
   const port = await freePort();
+  if (id === 'hls-node-http' || id === 'hls-node-raw') {
+    buildSync({ entryPoints: [path.join(__dirname, 'node-floor.ts')], outfile: FLOOR, bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' });
+    const floor = start(id, process.execPath, [...(nodeArgs ?? []), FLOOR, id === 'hls-node-http' ? 'http' : 'raw', String(port), `127.0.0.1:${origin.httpPort}`, PLAYLIST], cpu);
+    await Promise.race([waitForPort(port, 10000), floor.exited.then((c) => { throw new Error(`${id} exited (${c}): ${floor.output()}`); })]);
+    return { id, server: floor, port, origin, publisher, stop: async () => { await floor.stop(3000); await stopBase(); } };
+  }
   const nginx = startNginxHls(port, cpu, id === 'hls-nginx-cache' ? { upstream: `127.0.0.1:${origin.httpPort}` } : { root: origin.hlsDir });
   await Promise.race([waitForPort(port, 10000), nginx.exited.then((c) => { throw new Error(`nginx exited (${c}): ${nginx.output()}`); })]);
   return { id, server: nginx, port, origin, publisher, stop: async () => { await nginx.stop(3000); await stopBase(); } };

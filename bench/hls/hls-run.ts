@@ -24,8 +24,8 @@ export interface HlsOptions {
   readonly clientCpu?: number;
   readonly out: string;
   readonly deadline: number;
-  /** Also run the edge once at the largest count under `node --cpu-prof` and print its top frames. */
-  readonly profile?: boolean;
+  /** Also run these peers (the companion edge, the Node floor) once at the largest count under `node --cpu-prof` and print their top frames. */
+  readonly profile?: HlsPeerId[];
 }
 
 export interface HlsCaseResult {
@@ -205,13 +205,14 @@ export async function runHlsBench(o: HlsOptions): Promise<void> {
       }
     }
   }
-  if (o.profile && Date.now() < o.deadline) {
+  for (const id of o.profile ?? []) {
+    if (Date.now() >= o.deadline) break;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hls-prof-'));
     const n = Math.max(...o.counts);
-    await runHlsCase('hls-edge', n, media, o, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    await runHlsCase(id, n, media, o, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
     const file = fs.readdirSync(dir).filter((x) => x.endsWith('.cpuprofile')).map((x) => path.join(dir, x))[0];
     if (file) {
-      console.log(`\nTop frames of hls-edge at ${n} players (self time, % of busy samples):\n` +
+      console.log(`\nTop frames of ${id} at ${n} players (self time, % of busy samples; profile ${file}):\n` +
         topFrames(file).map((x) => `  ${x.selfPct.toFixed(1).padStart(5)}%  ${x.name}`).join('\n'));
     }
   }

@@ -21,8 +21,14 @@ const SEND_TIMEOUT_MS = 30_000;
 
 export type HlsEdgeHandler = HlsProxy;
 
+/** Parsed keys of recent valid paths: every player asks for the same few, so most requests skip the parse. */
+const parsed = new Map<string, HlsKey>();
+const PARSED_MAX = 4096;
+
 /** `{app, stream, playlist}` and the canonical path, or null unless the path is exactly `/{app}/{stream}.m3u8|-{seq}.ts`. */
 export function parseHlsPath(rawPath: string): HlsKey | null {
+  const known = parsed.get(rawPath);
+  if (known) return known;
   if (rawPath.length > MAX_PATH) return null;
   const m = /^\/([^/]+)\/([^/]+?)(\.m3u8|-(\d{1,20})\.ts)$/.exec(rawPath);
   if (!m) return null;
@@ -34,54 +40,74 @@ export function parseHlsPath(rawPath: string): HlsKey | null {
   }
   if (!isValidName(app) || !isValidName(stream)) return null;
   const playlist = m[3] === '.m3u8';
-  return { app, stream, playlist, path: `/${app}/${stream}${playlist ? '.m3u8' : `-${m[4]}.ts`}` };
+  const key = { app, stream, playlist, path: `/${app}/${stream}${playlist ? '.m3u8' : `-${m[4]}.ts`}` };
+  // Only valid keys are kept, and the map is emptied when full: hostile paths cannot grow it.
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(rawPath, key);
+  return key;
+}
+
+/**
+ * The response headers of a cached object (without the per-viewer playlist length), built once per object and
+ * CORS value as the flat array `writeHead` takes: cache hits allocate no header objects.
+ */
+const headerCache = new WeakMap<HlsObject, { cors: string; headers: string[] }>();
+function headersOf(obj: HlsObject, cors: string): string[] {
+  const had = headerCache.get(obj);
+  if (had && had.cors === cors) return had.headers;
+  const headers = ['X-Content-Type-Options', 'nosniff', 'Content-Type', obj.contentType, 'Cache-Control', obj.cacheControl];
+  if (obj.lastModified) headers.push('Last-Modified', obj.lastModified);
+  if (cors) headers.push('Access-Control-Allow-Origin', cors);
+  headerCache.set(obj, { cors, headers });
+  return headers;
+}
+
+function text(res: http.ServerResponse, cors: string | undefined, status: number, body: string, extra: string[] = []): void {
+  if (res.headersSent) { res.destroy(); return; }
+  const headers = ['X-Content-Type-Options', 'nosniff', 'Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache', ...extra];
+  if (cors) headers.push('Access-Control-Allow-Origin', cors);
+  res.writeHead(status, headers).end(`${body}\n`);
+}
+
+function sendObject(req: http.IncomingMessage, res: http.ServerResponse, cors: string | undefined, url: string, key: HlsKey, obj: HlsObject, viewers: HlsViewers | null): void {
+  if (res.destroyed) return;
+  if (obj.status === 404) return text(res, cors, 404, 'not found');
+  let body = obj.body;
+  const ctx = key.playlist ? ctxFor(req) : ctxOf(url);
+  if (key.playlist && viewers) {
+    body = obj.template ? fillCtx(obj.template, ctx!) : withCtx(body, ctx!);
+    if (obj.targetSeconds) viewers.setTargetDuration(key.app, key.stream, obj.targetSeconds);
+  }
+  // A playlist is a few hundred bytes the socket takes at once; only a segment can leave a slow reader holding it.
+  if (!key.playlist) res.setTimeout(SEND_TIMEOUT_MS, () => res.destroy());
+  res.writeHead(200, [...headersOf(obj, cors ?? ''), 'Content-Length', String(body.length)]);
+  if (req.method === 'HEAD') { res.end(); return; }
+  // The cached Buffer itself for a segment: every player is sent the same bytes, never a copy.
+  res.end(body);
+  viewers?.touch(key.app, key.stream, ctx, clientAddress(req), body.length);
 }
 
 export function createHlsEdgeHandler(cache: HlsEdgeCache, viewers: HlsViewers | null, log: Logger): HlsEdgeHandler {
   return (req, res, cors) => {
     const url = req.url ?? '/';
-    const rawPath = url.split('?')[0];
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
     if (!/\.(m3u8|ts)$/i.test(rawPath)) return false;
-    const base: http.OutgoingHttpHeaders = { 'X-Content-Type-Options': 'nosniff' };
-    if (cors) base['Access-Control-Allow-Origin'] = cors;
-    const text = (status: number, body: string, extra: http.OutgoingHttpHeaders = {}) => {
-      if (res.headersSent) { res.destroy(); return; }
-      res.writeHead(status, { ...base, ...extra, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }).end(`${body}\n`);
-    };
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { ...base, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Max-Age': '86400' }).end();
+      const headers = ['X-Content-Type-Options', 'nosniff', 'Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS', 'Access-Control-Max-Age', '86400'];
+      if (cors) headers.push('Access-Control-Allow-Origin', cors);
+      res.writeHead(204, headers).end();
       return true;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') { text(405, 'method not allowed', { Allow: 'GET, HEAD, OPTIONS' }); return true; }
+    if (req.method !== 'GET' && req.method !== 'HEAD') { text(res, cors, 405, 'method not allowed', ['Allow', 'GET, HEAD, OPTIONS']); return true; }
     const key = parseHlsPath(rawPath);
-    if (!key) { text(400, 'bad request'); return true; }
-
-    const send = (obj: HlsObject) => {
-      if (res.destroyed) return;
-      if (obj.status === 404) return text(404, 'not found');
-      let body = obj.body;
-      const ctx = key.playlist ? ctxFor(req) : ctxOf(url);
-      if (key.playlist && viewers) {
-        body = obj.template ? fillCtx(obj.template, ctx!) : withCtx(body, ctx!);
-        if (obj.targetSeconds) viewers.setTargetDuration(key.app, key.stream, obj.targetSeconds);
-      }
-      const headers: http.OutgoingHttpHeaders = {
-        ...base, 'Content-Type': obj.contentType, 'Content-Length': body.length, 'Cache-Control': obj.cacheControl,
-      };
-      if (obj.lastModified) headers['Last-Modified'] = obj.lastModified;
-      res.setTimeout(SEND_TIMEOUT_MS, () => res.destroy());
-      res.writeHead(200, headers);
-      if (req.method === 'HEAD') { res.end(); return; }
-      // The cached Buffer itself for a segment: every player is sent the same bytes, never a copy.
-      res.end(body);
-      viewers?.touch(key.app, key.stream, ctx, clientAddress(req), body.length);
-    };
+    if (!key) { text(res, cors, 400, 'bad request'); return true; }
     const got = cache.get(key, () => !res.destroyed);
-    if (!(got instanceof Promise)) send(got);
+    if (!(got instanceof Promise)) sendObject(req, res, cors, url, key, got, viewers);
     else {
-      got.then(send, (e: Error) => {
+      got.then((obj) => sendObject(req, res, cors, url, key, obj, viewers), (e: Error) => {
         log.debug({ event: 'hls-edge-502', path: key.path, err: e.message }, 'HLS upstream failed');
-        text(502, 'bad gateway');
+        text(res, cors, 502, 'bad gateway');
       });
     }
     return true;

@@ -16,9 +16,22 @@ const CTX = /^[A-Za-z0-9_-]{1,64}$/;
 export function ctxOf(url: string): string | null {
   const q = url.indexOf('?');
   if (q < 0) return null;
-  const v = new URLSearchParams(url.slice(q + 1)).get(HLS_CTX_PARAM);
-  return v !== null && CTX.test(v) ? v : null;
+  if (url.includes('%', q) || url.includes('+', q)) return valid(new URLSearchParams(url.slice(q + 1)).get(HLS_CTX_PARAM));
+  // The first `hls_ctx=` parameter, as URLSearchParams.get finds it; a valid id has no characters that
+  // percent-decoding or '+' would change, so the raw value is compared as is (every segment request comes here).
+  for (let i = q + 1; i < url.length;) {
+    let end = url.indexOf('&', i);
+    if (end < 0) end = url.length;
+    if (url.startsWith(CTX_PREFIX, i)) {
+      return valid(url.slice(i + CTX_PREFIX.length, end));
+    }
+    if (url.startsWith(HLS_CTX_PARAM, i) && (end === i + HLS_CTX_PARAM.length)) return null; // `hls_ctx` with no value
+    i = end + 1;
+  }
+  return null;
 }
+const CTX_PREFIX = `${HLS_CTX_PARAM}=`;
+const valid = (v: string | null): string | null => (v !== null && CTX.test(v) ? v : null);
 
 /** The client address a session falls back to. */
 export function clientAddress(req: http.IncomingMessage): string {

@@ -17,7 +17,11 @@ const FLV_PATH = /^\/([^/]+)\/([^/]+)\.flv$/;
 
 /** Handles the request if it is an FLV play; false when the path is not `.flv`. */
 export function serveFlv(req: http.IncomingMessage, res: http.ServerResponse, ctx: SessionContext, cors: string): boolean {
-  const url = new URL(req.url ?? '/', 'http://x');
+  // Most requests on this port are HLS: only a path ending in .flv is worth a URL parse (which keeps it so).
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  if (!(q < 0 ? raw : raw.slice(0, q)).endsWith('.flv')) return false;
+  const url = new URL(raw, 'http://x');
   const m = FLV_PATH.exec(url.pathname);
   if (!m) return false;
   const ip = req.socket.remoteAddress ?? '';
