@@ -37,7 +37,9 @@ const USAGE = `npm run bench -- [options]
                                 the companion origin and nginx on the HLS directory; writes hls.json, hls.svg, hls.md
                                 (with --profile PEER[,PEER]: also those HLS peers under --cpu-prof at the largest count)
   --hls-peers a,b,...           HLS peers (default: all of ${HLS_PEERS.join(',')}; also ${HLS_FLOOR_PEERS.join(',')}:
-                                the floor of a Node process serving the same players, bench/hls/node-floor.ts)`;
+                                the floor of a Node process serving the same players, bench/hls/node-floor.ts)
+  --paired                      HLS: run the peers two at a time, at once, both on the server core (each its own load
+                                client), so load from elsewhere on a shared machine weighs on both alike`;
 
 const { values: a } = parseArgs({
   options: {
@@ -54,6 +56,7 @@ const { values: a } = parseArgs({
     render: { type: 'string' },
     hls: { type: 'string' },
     'hls-peers': { type: 'string', default: HLS_PEERS.join(',') },
+    paired: { type: 'boolean', default: false },
   },
 });
 
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
     await runHlsBench({
       counts: numList(a.hls), peers, windowSec: Number(a.window), warmupSec: Number(a.warmup) + 3,
       serverCpu: core(a['server-cpu']!), clientCpu: core(a['client-cpu']!), out: a.out!,
-      deadline: Date.now() + Number(a['max-minutes']) * 60_000, profile: a.profile === undefined ? undefined : a.profile.split(',').map((x) => x.trim() as HlsPeerId),
+      deadline: Date.now() + Number(a['max-minutes']) * 60_000, paired: a.paired, profile: a.profile === undefined ? undefined : a.profile.split(',').map((x) => x.trim() as HlsPeerId),
     });
     return;
   }

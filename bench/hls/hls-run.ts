@@ -13,7 +13,7 @@ import { CaseResult } from '../fanout/measure';
 import { cpuPlot } from '../fanout/plot-svg';
 import { cpuMs, Proc, rssBytes, start } from '../fanout/procs';
 import { topFrames } from '../fanout/profile-summary';
-import { HLS_PEERS, HlsPeerId, PLAYLIST, startHlsPeer } from './hls-peers';
+import { HLS_PEERS, HlsPeerId, PLAYLIST, RunningHlsPeer, startHlsPeer } from './hls-peers';
 
 export interface HlsOptions {
   readonly counts: number[];
@@ -26,11 +26,17 @@ export interface HlsOptions {
   readonly deadline: number;
   /** Also run these peers (the companion edge, the Node floor) once at the largest count under `node --cpu-prof` and print their top frames. */
   readonly profile?: HlsPeerId[];
+  /** Run the peers two at a time, at once on the same server core (each with its own load client). */
+  readonly paired?: boolean;
 }
 
 export interface HlsCaseResult {
   readonly peer: HlsPeerId;
   readonly players: number;
+  /** --paired: the peers measured at the same time as this one, on the same core. */
+  readonly concurrentWith?: HlsPeerId[];
+  /** Which run of the bench measured it (peers measured at once share one). */
+  readonly group?: number;
   /** Share of players that fetched every segment before it left the playlist, with no error, in the window. */
   readonly keepUpShare: number;
   readonly missedSegments: number;
@@ -93,65 +99,82 @@ function sample(text: string | undefined, series: string): number | null {
 }
 
 async function runHlsCase(id: HlsPeerId, n: number, media: Media, o: HlsOptions, nodeArgs?: string[]): Promise<HlsCaseResult> {
-  const peer = await startHlsPeer(id, media, o.serverCpu, nodeArgs);
-  let client: HlsClient | undefined;
-  try {
-    const deadline = Date.now() + 30000;
-    while ((await fetch(`http://127.0.0.1:${peer.port}${PLAYLIST}`).then((r) => r.text(), () => '')).split('#EXTINF').length < 4) {
-      if (Date.now() > deadline) throw new Error(`${id}: no playlist with 3 segments in 30 s\n${peer.server.output().slice(-1500)}`);
-      await sleep(500);
-    }
-    const pid = peer.server.pid;
-    const rssIdle = rssBytes(pid);
-    const idle0 = cpuMs(pid);
-    await sleep(4000); // two segments: the origin's own segmenting shows in its idle figure
-    const idleCpuPct = (cpuMs(pid) - idle0) / 40;
+  return (await runHlsCases([id], n, media, o, nodeArgs))[0];
+}
 
-    client = await HlsClient.start(o.clientCpu);
-    await client.request({ cmd: 'start', port: peer.port, path: PLAYLIST, count: n, perSecond: 200 }, 'started', n * 20 + 60000);
+/**
+ * Runs the peers at once (one for a plain case; two for --paired): each with its own origin, publisher and
+ * load client, measured over the same window, so what else runs on a shared machine weighs on all of them alike.
+ */
+async function runHlsCases(ids: HlsPeerId[], n: number, media: Media, o: HlsOptions, nodeArgs?: string[]): Promise<HlsCaseResult[]> {
+  const peers: RunningHlsPeer[] = [];
+  const clients: HlsClient[] = [];
+  try {
+    for (const id of ids) peers.push(await startHlsPeer(id, media, o.serverCpu, nodeArgs));
+    for (const peer of peers) {
+      const deadline = Date.now() + 30000;
+      while ((await fetch(`http://127.0.0.1:${peer.port}${PLAYLIST}`).then((r) => r.text(), () => '')).split('#EXTINF').length < 4) {
+        if (Date.now() > deadline) throw new Error(`${peer.id}: no playlist with 3 segments in 30 s\n${peer.server.output().slice(-1500)}`);
+        await sleep(500);
+      }
+    }
+    const pids = peers.map((p) => p.server.pid);
+    const rssIdle = pids.map(rssBytes);
+    const idle0 = pids.map(cpuMs);
+    await sleep(4000); // two segments: the origin's own segmenting shows in its idle figure
+    const idleCpuPct = pids.map((pid, i) => (cpuMs(pid) - idle0[i]) / 40);
+
+    for (const peer of peers) {
+      const client = await HlsClient.start(o.clientCpu);
+      clients.push(client);
+      await client.request({ cmd: 'start', port: peer.port, path: PLAYLIST, count: n, perSecond: 200 }, 'started', n * 20 + 60000);
+    }
     await sleep(o.warmupSec * 1000);
-    const originMetrics = () => apiGet(peer.origin.apiPort, '/metrics');
-    const m0 = await originMetrics();
-    const c0 = cpuMs(pid);
-    const cc0 = cpuMs(client.proc.pid);
+    const originMetrics = (p: RunningHlsPeer) => apiGet(p.origin.apiPort, '/metrics');
+    const m0 = await Promise.all(peers.map(originMetrics));
+    const c0 = pids.map(cpuMs);
+    const cc0 = clients.map((c) => cpuMs(c.proc.pid));
     const t0 = performance.now();
-    await client.request({ cmd: 'mark' }, 'marked', 30000); // a saturated client answers late
+    await Promise.all(clients.map((c) => c.request({ cmd: 'mark' }, 'marked', 30000))); // a saturated client answers late
     await sleep(o.windowSec * 1000);
-    const col = await client.request({ cmd: 'collect' }, 'collected', 30000);
+    const cols = await Promise.all(clients.map((c) => c.request({ cmd: 'collect' }, 'collected', 30000)));
     const wall = (performance.now() - t0) / 1000;
-    const c1 = cpuMs(pid);
-    const cc1 = cpuMs(client.proc.pid);
-    const m1 = await originMetrics();
-    const rss = rssBytes(pid);
-    const stats = col.stats as ClientStats[];
-    const delta = (series: string) => {
-      const a = sample(m0, series);
-      const b = sample(m1, series);
-      return a === null || b === null ? null : b - a;
-    };
-    const segReqs = sample(m1, 'rtmp_server_hls_requests_total{kind="segment"}');
-    const netCpu = Math.max(0, (c1 - c0) - (idleCpuPct * 10 * wall));
-    return {
-      peer: id, players: n,
-      keepUpShare: stats.filter((s) => s.missed === 0 && s.errors === 0 && s.fetched > 0).length / n,
-      missedSegments: stats.reduce((a, s) => a + s.missed, 0),
-      errors: stats.reduce((a, s) => a + s.errors, 0),
-      segmentsPerPlayer: stats.reduce((a, s) => a + s.fetched, 0) / n,
-      cpuMsPerPlayerSec: netCpu / (n * wall),
-      serverCpuPct: (c1 - c0) / wall / 10,
-      idleCpuPct,
-      rssPerPlayerKB: (rss - rssIdle) / n / 1024,
-      clientCpuPct: (cc1 - cc0) / wall / 10,
-      // Origin-direct peers serve the players themselves: requests per segment there are the players'.
-      originRequestsPerSegment: segReqs !== null && col.distinctSegments > 0 ? segReqs / col.distinctSegments : null,
-      errorKinds: col.errorKinds,
-      serverLogTail: stats.some((x) => x.errors > 0) ? peer.server.output().split('\n').slice(-6).join('\n') : undefined,
-      playlistRequestsAtOrigin: delta('rtmp_server_hls_requests_total{kind="playlist"}'),
-      servedMbps: (stats.reduce((a, s) => a + s.bytes, 0) * 8) / wall / 1e6,
-    };
+    const c1 = pids.map(cpuMs);
+    const cc1 = clients.map((c) => cpuMs(c.proc.pid));
+    const m1 = await Promise.all(peers.map(originMetrics));
+    const rss = pids.map(rssBytes);
+    return peers.map((peer, i) => {
+      const col = cols[i];
+      const stats = col.stats as ClientStats[];
+      const delta = (series: string) => {
+        const a = sample(m0[i], series);
+        const b = sample(m1[i], series);
+        return a === null || b === null ? null : b - a;
+      };
+      const segReqs = sample(m1[i], 'rtmp_server_hls_requests_total{kind="segment"}');
+      const netCpu = Math.max(0, (c1[i] - c0[i]) - (idleCpuPct[i] * 10 * wall));
+      return {
+        peer: peer.id, players: n, concurrentWith: ids.filter((x) => x !== peer.id),
+        keepUpShare: stats.filter((s) => s.missed === 0 && s.errors === 0 && s.fetched > 0).length / n,
+        missedSegments: stats.reduce((a, s) => a + s.missed, 0),
+        errors: stats.reduce((a, s) => a + s.errors, 0),
+        segmentsPerPlayer: stats.reduce((a, s) => a + s.fetched, 0) / n,
+        cpuMsPerPlayerSec: netCpu / (n * wall),
+        serverCpuPct: (c1[i] - c0[i]) / wall / 10,
+        idleCpuPct: idleCpuPct[i],
+        rssPerPlayerKB: (rss[i] - rssIdle[i]) / n / 1024,
+        clientCpuPct: (cc1[i] - cc0[i]) / wall / 10,
+        // Origin-direct peers serve the players themselves: requests per segment there are the players'.
+        originRequestsPerSegment: segReqs !== null && col.distinctSegments > 0 ? segReqs / col.distinctSegments : null,
+        errorKinds: col.errorKinds,
+        serverLogTail: stats.some((x) => x.errors > 0) ? peer.server.output().split('\n').slice(-6).join('\n') : undefined,
+        playlistRequestsAtOrigin: delta('rtmp_server_hls_requests_total{kind="playlist"}'),
+        servedMbps: (stats.reduce((a, s) => a + s.bytes, 0) * 8) / wall / 1e6,
+      };
+    });
   } finally {
-    await client?.stop();
-    await peer.stop();
+    for (const c of clients) await c.stop();
+    for (const p of peers) await p.stop();
   }
 }
 
@@ -160,7 +183,10 @@ const pct = (x: number) => `${(x * 100).toFixed(x >= 0.995 && x < 1 ? 1 : 0)}%`;
 
 export function hlsTable(rows: HlsCaseResult[]): string {
   for (const r of rows) {
-    const ref = rows.find((x) => x.peer === (r.peer === 'hls-origin' ? 'hls-nginx-files' : 'hls-nginx-cache') && x.players === r.players);
+    const refPeer = r.peer === 'hls-origin' ? 'hls-nginx-files' : 'hls-nginx-cache';
+    // The nginx peer measured at the same time when there is one (--paired), else the one at the same count.
+    const ref = rows.find((x) => x.peer === refPeer && x.players === r.players && r.concurrentWith?.length && x.group === r.group) ??
+      rows.find((x) => x.peer === refPeer && x.players === r.players);
     r.ratioToNginx = ref && ref.cpuMsPerPlayerSec > 0 ? r.cpuMsPerPlayerSec / ref.cpuMsPerPlayerSec : null;
   }
   const head = '| peer | players | keeping up | CPU-ms / player-s | × nginx peer | server CPU | RSS / player | origin segment requests / segment | served | load-client CPU |';
@@ -188,20 +214,27 @@ export async function runHlsBench(o: HlsOptions): Promise<void> {
   console.log(`server on core ${o.serverCpu ?? '-'}, load client on core ${o.clientCpu ?? '-'}, ${os.cpus().length} cores: ${os.cpus()[0]?.model}\n`);
   const rows: HlsCaseResult[] = [];
   const failures: { peer: string; players: number; error: string }[] = [];
+  const log = (r: HlsCaseResult) => console.log(`${r.peer.padEnd(16)} ${String(r.players).padStart(5)} players: ${r.cpuMsPerPlayerSec.toFixed(3)} CPU-ms/player-s, keep-up ${pct(r.keepUpShare)}, ` +
+    `server CPU ${r.serverCpuPct.toFixed(0)}% (idle ${r.idleCpuPct.toFixed(0)}%), RSS ${r.rssPerPlayerKB.toFixed(1)} KB/player, ` +
+    `missed ${r.missedSegments}, errors ${r.errors}, segments/player ${r.segmentsPerPlayer.toFixed(1)}, origin segment requests/segment ${f(r.originRequestsPerSegment, 2)}, served ${r.servedMbps.toFixed(0)} Mbit/s, client CPU ${r.clientCpuPct.toFixed(0)}%` +
+    (r.concurrentWith?.length ? `, measured at once with ${r.concurrentWith.join(', ')}` : '') +
+    (r.errors ? `\n    errors: ${Object.entries(r.errorKinds).map(([k, v]) => `${k} ×${v}`).join(', ')}` : '') +
+    (r.serverLogTail ? `\n    server log: ${r.serverLogTail.replace(/\n/g, '\n      ')}` : ''));
+  let group = 0;
   for (const [i, n] of o.counts.entries()) {
-    for (const id of i % 2 ? [...o.peers].reverse() : o.peers) {
-      if (Date.now() > o.deadline) { failures.push({ peer: id, players: n, error: 'skipped: --max-minutes reached' }); continue; }
+    const order = i % 2 ? [...o.peers].reverse() : o.peers;
+    const groups: HlsPeerId[][] = o.paired ? order.flatMap((id, j) => (j % 2 ? [] : [order.slice(j, j + 2)])) : order.map((id) => [id]);
+    for (const ids of groups) {
+      if (Date.now() > o.deadline) { for (const id of ids) failures.push({ peer: id, players: n, error: 'skipped: --max-minutes reached' }); continue; }
       try {
-        const r = await runHlsCase(id, n, media, o);
-        rows.push(r);
-        console.log(`${id.padEnd(16)} ${String(n).padStart(5)} players: ${r.cpuMsPerPlayerSec.toFixed(3)} CPU-ms/player-s, keep-up ${pct(r.keepUpShare)}, ` +
-          `server CPU ${r.serverCpuPct.toFixed(0)}% (idle ${r.idleCpuPct.toFixed(0)}%), RSS ${r.rssPerPlayerKB.toFixed(1)} KB/player, ` +
-          `missed ${r.missedSegments}, errors ${r.errors}, segments/player ${r.segmentsPerPlayer.toFixed(1)}, origin segment requests/segment ${f(r.originRequestsPerSegment, 2)}, served ${r.servedMbps.toFixed(0)} Mbit/s, client CPU ${r.clientCpuPct.toFixed(0)}%` +
-          (r.errors ? `\n    errors: ${Object.entries(r.errorKinds).map(([k, v]) => `${k} ×${v}`).join(', ')}` : '') +
-          (r.serverLogTail ? `\n    server log: ${r.serverLogTail.replace(/\n/g, '\n      ')}` : ''));
+        group++;
+        for (const r of await runHlsCases(ids, n, media, o)) {
+          rows.push({ ...r, group });
+          log(r);
+        }
       } catch (e) {
-        failures.push({ peer: id, players: n, error: (e as Error).message });
-        console.log(`${id.padEnd(16)} ${String(n).padStart(5)} players: FAILED ${(e as Error).message.split('\n')[0]}`);
+        for (const id of ids) failures.push({ peer: id, players: n, error: (e as Error).message });
+        console.log(`${ids.join('+').padEnd(16)} ${String(n).padStart(5)} players: FAILED ${(e as Error).message.split('\n')[0]}`);
       }
     }
   }
