@@ -11,7 +11,11 @@ interface Stats { fetched: number; missed: number; errors: number; bytes: number
 const zero = (): Stats => ({ fetched: 0, missed: 0, errors: 0, bytes: 0, playlists: 0 });
 
 const players: Player[] = [];
-/** Every media sequence number any player fetched since start (to count origin requests per distinct segment). */
+/**
+ * Every media sequence number any player asked for since start (to count origin requests per distinct segment):
+ * counted when asked, not when fetched, since the server fetches upstream on the first ask and a download
+ * still running at collect time would otherwise show as an extra origin request.
+ */
 const fetchedSeqs = new Set<number>();
 const errorKinds = new Map<string, number>();
 let stopped = false;
@@ -64,10 +68,10 @@ class Player {
         if (this.next < 0) this.next = first + Math.max(0, uris.length - 1);
         if (this.next < first) { this.stats.missed += first - this.next; this.next = first; }
         for (let seq = this.next; seq < first + uris.length && !stopped; seq++) {
+          fetchedSeqs.add(seq);
           const seg = await get(this.agent, this.port, this.dir + uris[seq - first], false);
           if (seg.status !== 200) throw new Error(`segment ${seg.status}`);
           this.stats.fetched++;
-          fetchedSeqs.add(seq);
           this.stats.bytes += seg.bytes;
           this.next = seq + 1;
         }
