@@ -13,7 +13,8 @@ import type * as http from 'node:http';
 import * as path from 'node:path';
 import { isInside } from './paths';
 import { isValidName } from '../hub/stream-names';
-import { clientAddress, ctxFor, ctxOf, targetDurationOf, withCtx } from './hls-ctx';
+import { clientAddress, ctxFor, ctxOf, ctxTemplate, fillCtx, targetDurationOf } from './hls-ctx';
+import { HlsFileFound, HlsFileLookups } from './file-lookups';
 import type { HlsHttpStats } from './http-stats';
 import { PROXIED_HEADER } from './proxy';
 import type { SegmentMemory } from './segment-memory';
@@ -79,66 +80,87 @@ function hlsRelPath(rawPath: string): string | null {
   return isValidName(app) && isValidName(file) ? `${app}/${file}` : null;
 }
 
+/** Lookups of files served from memory (origins with a SegmentMemory), reused for a moment (file-lookups.ts). */
+const lookups = new HlsFileLookups();
+
 async function send(
   req: http.IncomingMessage, res: http.ServerResponse, root: string, rel: string, playlist: boolean,
   base: http.OutgoingHttpHeaders, counters: HlsFileCounters,
 ): Promise<void> {
+  const viewers = req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null;
+  const memory = counters.memory;
+  const head = req.method === 'HEAD';
+  const known = memory ? lookups.get(root, rel) : undefined;
+  if (known) {
+    // Answered from what a lookup found a moment ago: no trip to the thread pool.
+    const body = known.playlist ? known.playlist.raw : head ? null : memory!.peek(known.real, known.size, known.mtimeMs);
+    if (body !== undefined) return respond(req, res, rel, playlist, base, counters, viewers, known, body);
+  }
   const realRoot = await fsp.realpath(root);
   const real = await fsp.realpath(path.join(root, rel)); // ENOENT → 404
   if (!isInside(realRoot, real)) throw new Error('outside the HLS directory');
   const fh = await fsp.open(real, 'r');
-  const viewers = req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null;
+  let found: HlsFileFound;
   let body: Buffer | null = null;
-  let size: number;
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
-    if (playlist && viewers) {
-      body = withCtx(await fh.readFile(), ctxFor(req));
-      size = body.length;
-    } else if (!playlist && counters.memory && req.method !== 'HEAD') {
-      body = await counters.memory.get(real, st.size, st.mtimeMs, () => fh.readFile());
-      size = body.length;
+    found = { real, size: st.size, mtimeMs: st.mtimeMs, lastModified: st.mtime.toUTCString() };
+    if (playlist && (viewers || memory)) {
+      body = await fh.readFile();
+      found = { ...found, playlist: { raw: body, template: ctxTemplate(body), targetSeconds: targetDurationOf(body) } };
+    } else if (!playlist && memory && !head) {
+      body = await memory.get(real, st.size, st.mtimeMs, () => fh.readFile());
     }
-    if (counters.stats) counters.stats.requests[playlist ? 'playlist' : 'segment']++;
-    res.writeHead(200, {
-      ...base,
-      'Content-Type': playlist ? PLAYLIST_TYPE : SEGMENT_TYPE,
-      'Content-Length': size,
-      'Cache-Control': playlist ? 'no-cache' : SEGMENT_CACHE,
-      'Last-Modified': st.mtime.toUTCString(),
-    });
   } catch (e) {
     await fh.close();
     throw e;
   }
-  // No body for HEAD, nor for a player that left while the file was looked up: its response has already
-  // closed, so a pipe into it would stall for good and never close the file.
-  if (req.method === 'HEAD' || res.destroyed) {
-    await fh.close();
-    res.end();
-    return;
-  }
-  if (viewers) {
-    const [app, file] = rel.split('/');
-    const stream = playlist ? file.slice(0, -'.m3u8'.length) : file.replace(/-\d+\.ts$/i, '');
-    if (playlist && body) {
-      const td = targetDurationOf(body);
-      if (td) viewers.setTargetDuration(app, stream, td);
-    }
-    viewers.touch(app, stream, playlist ? ctxFor(req) : ctxOf(req.url ?? ''), clientAddress(req), size);
-  }
-  if (body) {
-    await fh.close();
-    res.end(body);
-    return;
-  }
-  // The stream owns the descriptor now and closes it at the end or on error (a player that went away).
+  if (body || head) await fh.close();
+  if (memory && (body || head) && (!playlist || body)) lookups.set(root, rel, found);
+  if (body || head) return respond(req, res, rel, playlist, base, counters, viewers, found, body);
+  // No memory: the file is streamed, and the stream owns the descriptor (closes it at the end or on error).
+  writeHead(res, playlist, base, counters, found, found.size);
+  if (res.destroyed) { await fh.close(); res.end(); return; }
+  touch(req, rel, playlist, viewers, null, found.size);
   const stream = fh.createReadStream();
   stream.on('error', () => res.destroy());
   res.on('close', () => stream.destroy());
   stream.pipe(res);
+}
+
+/** Answers with `body` (a segment, or the playlist as written, filled with the viewer's hls_ctx here); none for HEAD. */
+function respond(
+  req: http.IncomingMessage, res: http.ServerResponse, rel: string, playlist: boolean, base: http.OutgoingHttpHeaders,
+  counters: HlsFileCounters, viewers: HlsViewers | null, found: HlsFileFound, body: Buffer | null,
+): void {
+  if (body && playlist && viewers && found.playlist) body = fillCtx(found.playlist.template, ctxFor(req));
+  writeHead(res, playlist, base, counters, found, body ? body.length : found.size);
+  // No body for HEAD, nor for a player that left while the file was looked up.
+  if (req.method === 'HEAD' || res.destroyed || !body) { res.end(); return; }
+  touch(req, rel, playlist, viewers, found, body.length);
+  res.end(body);
+}
+
+function writeHead(res: http.ServerResponse, playlist: boolean, base: http.OutgoingHttpHeaders, counters: HlsFileCounters, found: HlsFileFound, size: number): void {
+  if (counters.stats) counters.stats.requests[playlist ? 'playlist' : 'segment']++;
+  res.writeHead(200, {
+    ...base,
+    'Content-Type': playlist ? PLAYLIST_TYPE : SEGMENT_TYPE,
+    'Content-Length': size,
+    'Cache-Control': playlist ? 'no-cache' : SEGMENT_CACHE,
+    'Last-Modified': found.lastModified,
+  });
+}
+
+/** Counts the viewer (not for requests from edges and peers). */
+function touch(req: http.IncomingMessage, rel: string, playlist: boolean, viewers: HlsViewers | null, found: HlsFileFound | null, bytes: number): void {
+  if (!viewers) return;
+  const [app, file] = rel.split('/');
+  const stream = playlist ? file.slice(0, -'.m3u8'.length) : file.replace(/-\d+\.ts$/i, '');
+  const td = found?.playlist?.targetSeconds;
+  if (td) viewers.setTargetDuration(app, stream, td);
+  viewers.touch(app, stream, playlist ? ctxFor(req) : ctxOf(req.url ?? ''), clientAddress(req), bytes);
 }
 
 function reply(res: http.ServerResponse, status: number, base: http.OutgoingHttpHeaders, extra: http.OutgoingHttpHeaders = {}): true {

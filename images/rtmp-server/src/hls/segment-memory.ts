@@ -12,6 +12,12 @@ export class SegmentMemory {
 
   constructor(private readonly maxBytes: number) {}
 
+  /** The bytes in memory for this version of the file, or undefined (no read started). */
+  peek(file: string, size: number, mtimeMs: number): Buffer | undefined {
+    const hit = this.entries.get(file);
+    return hit && hit.size === size && hit.mtimeMs === mtimeMs ? hit.body : undefined;
+  }
+
   /** The file's bytes: from memory if `size` and `mtimeMs` still match, else from `load()` (shared by concurrent callers). */
   get(file: string, size: number, mtimeMs: number, load: () => Promise<Buffer>): Promise<Buffer> {
     const hit = this.entries.get(file);
