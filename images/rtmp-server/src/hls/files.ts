@@ -82,6 +82,8 @@ function hlsRelPath(rawPath: string): string | null {
 
 /** Lookups of files served from memory (origins with a SegmentMemory), reused for a moment (file-lookups.ts). */
 const lookups = new HlsFileLookups();
+/** Lookups running: requests for the same file while one runs wait for it instead of starting their own. */
+const running = new Map<string, Promise<HlsFileFound>>();
 
 async function send(
   req: http.IncomingMessage, res: http.ServerResponse, root: string, rel: string, playlist: boolean,
@@ -89,44 +91,76 @@ async function send(
 ): Promise<void> {
   const viewers = req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null;
   const memory = counters.memory;
-  const head = req.method === 'HEAD';
-  const known = memory ? lookups.get(root, rel) : undefined;
-  if (known) {
-    // Answered from what a lookup found a moment ago: no trip to the thread pool.
-    const body = known.playlist ? known.playlist.raw : head ? null : memory!.peek(known.real, known.size, known.mtimeMs);
-    if (body !== undefined) return respond(req, res, rel, playlist, base, counters, viewers, known, body);
+  if (memory) {
+    // No trip to the thread pool when a lookup found the file a moment ago, and one lookup for many requests else.
+    const key = `${root}\n${rel}`;
+    let found = lookups.get(root, rel);
+    if (!found) {
+      let p = running.get(key);
+      if (!p) {
+        p = lookUp(root, rel, playlist, memory).finally(() => running.delete(key));
+        running.set(key, p);
+      }
+      found = await p;
+    }
+    let body: Buffer | null = null;
+    if (found.playlist) body = found.playlist.raw;
+    else if (req.method !== 'HEAD') body = memory.peek(found.real, found.size, found.mtimeMs) ?? await memory.get(found.real, found.size, found.mtimeMs, () => fsp.readFile(found!.real));
+    return respond(req, res, rel, playlist, base, counters, viewers, found, body);
   }
-  const realRoot = await fsp.realpath(root);
-  const real = await fsp.realpath(path.join(root, rel)); // ENOENT → 404
-  if (!isInside(realRoot, real)) throw new Error('outside the HLS directory');
-  const fh = await fsp.open(real, 'r');
-  let found: HlsFileFound;
+  const { fh, found } = await open(root, rel);
   let body: Buffer | null = null;
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new Error('not a file');
-    found = { real, size: st.size, mtimeMs: st.mtimeMs, lastModified: st.mtime.toUTCString() };
-    if (playlist && (viewers || memory)) {
-      body = await fh.readFile();
-      found = { ...found, playlist: { raw: body, template: ctxTemplate(body), targetSeconds: targetDurationOf(body) } };
-    } else if (!playlist && memory && !head) {
-      body = await memory.get(real, st.size, st.mtimeMs, () => fh.readFile());
-    }
+    if (playlist && viewers) body = await fh.readFile();
   } catch (e) {
     await fh.close();
     throw e;
   }
-  if (body || head) await fh.close();
-  if (memory && (body || head) && (!playlist || body)) lookups.set(root, rel, found);
-  if (body || head) return respond(req, res, rel, playlist, base, counters, viewers, found, body);
-  // No memory: the file is streamed, and the stream owns the descriptor (closes it at the end or on error).
+  if (body || req.method === 'HEAD' || res.destroyed) {
+    await fh.close();
+    return respond(req, res, rel, playlist, base, counters, viewers, body ? withPlaylist(found, body) : found, body);
+  }
+  // The file is streamed, and the stream owns the descriptor (closes it at the end or on error).
   writeHead(res, playlist, base, counters, found, found.size);
-  if (res.destroyed) { await fh.close(); res.end(); return; }
   touch(req, rel, playlist, viewers, null, found.size);
   const stream = fh.createReadStream();
   stream.on('error', () => res.destroy());
   res.on('close', () => stream.destroy());
   stream.pipe(res);
+}
+
+/** The file, checked to lie inside the HLS directory (symlinks resolved), open, with what fstat says. */
+async function open(root: string, rel: string): Promise<{ fh: fsp.FileHandle; found: HlsFileFound }> {
+  const realRoot = await fsp.realpath(root);
+  const real = await fsp.realpath(path.join(root, rel)); // ENOENT → 404
+  if (!isInside(realRoot, real)) throw new Error('outside the HLS directory');
+  const fh = await fsp.open(real, 'r');
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error('not a file');
+    return { fh, found: { real, size: st.size, mtimeMs: st.mtimeMs, lastModified: st.mtime.toUTCString() } };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+/** Looks the file up and keeps what it found: a playlist's bytes, a segment's in `memory`. */
+async function lookUp(root: string, rel: string, playlist: boolean, memory: SegmentMemory): Promise<HlsFileFound> {
+  const { fh, found } = await open(root, rel);
+  let result = found;
+  try {
+    if (playlist) result = withPlaylist(found, await fh.readFile());
+    else await memory.get(found.real, found.size, found.mtimeMs, () => fh.readFile());
+  } finally {
+    await fh.close();
+  }
+  lookups.set(root, rel, result);
+  return result;
+}
+
+function withPlaylist(found: HlsFileFound, raw: Buffer): HlsFileFound {
+  return { ...found, playlist: { raw, template: ctxTemplate(raw), targetSeconds: targetDurationOf(raw) } };
 }
 
 /** Answers with `body` (a segment, or the playlist as written, filled with the viewer's hls_ctx here); none for HEAD. */
