@@ -59,7 +59,9 @@ export function serveHlsFile(
   const rel = hlsRelPath(rawPath);
   if (!rel) return reply(res, 400, base);
 
-  void send(req, res, path.resolve(hlsDir), rel, ext === 'm3u8', base, counters).catch(() => {
+  const root = path.resolve(hlsDir);
+  if (sendKnown(req, res, root, rel, ext === 'm3u8', base, counters)) return true;
+  void send(req, res, root, rel, ext === 'm3u8', base, counters).catch(() => {
     if (res.headersSent) res.destroy();
     else if (!onMissing?.()) reply(res, 404, base);
   });
@@ -84,6 +86,20 @@ function hlsRelPath(rawPath: string): string | null {
 const lookups = new HlsFileLookups();
 /** Lookups running: requests for the same file while one runs wait for it instead of starting their own. */
 const running = new Map<string, Promise<HlsFileFound>>();
+
+/** Answers at once, with no promise, when a lookup found the file a moment ago and its bytes are in memory. */
+function sendKnown(
+  req: http.IncomingMessage, res: http.ServerResponse, root: string, rel: string, playlist: boolean,
+  base: http.OutgoingHttpHeaders, counters: HlsFileCounters,
+): boolean {
+  const memory = counters.memory;
+  const found = memory ? lookups.get(root, rel) : undefined;
+  if (!found) return false;
+  const body = found.playlist ? found.playlist.raw : req.method === 'HEAD' ? null : memory!.peek(found.real, found.size, found.mtimeMs);
+  if (body === undefined) return false;
+  respond(req, res, rel, playlist, base, counters, req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null, found, body);
+  return true;
+}
 
 async function send(
   req: http.IncomingMessage, res: http.ServerResponse, root: string, rel: string, playlist: boolean,
