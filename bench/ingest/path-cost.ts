@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   const pieces = streamPieces(file, seconds);
   const log = pino({ level: 'silent' });
   const results: number[] = [];
+  const faults: number[] = [];
   for (let round = 0; round <= Number(a.rounds); round++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'path-cost-'));
     const hub = new Hub({ play: { gopCache: true, mergeWriteMs: 350, maxQueueBytes: 4 << 20, slowPlayerCloseSeconds: 10 }, chunkSize: 60000 }, log);
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
       return d;
     });
     const start = process.cpuUsage();
+    const faultsBefore = process.resourceUsage().minorPageFault;
     for (let p = 0; p < pieces.length; p++) {
       // Each stream gets its own copy of the piece, as a socket read would hand it (a fresh Buffer).
       for (const d of decoders) d.push(Buffer.from(pieces[p]));
@@ -96,14 +98,18 @@ async function main(): Promise<void> {
     if (factory) await factory.flush();
     const u = process.cpuUsage(start);
     const cpu = (u.user + u.system) / 1000;
-    if (round > 0) results.push(cpu / (n * (pieces.length / 100))); // round 0 warms the JIT up
+    if (round > 0) { // round 0 warms the JIT up
+      results.push(cpu / (n * (pieces.length / 100)));
+      faults.push((process.resourceUsage().minorPageFault - faultsBefore) / (n * (pieces.length / 100)));
+    }
     hub.dispose();
     factory?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...results].sort((x, y) => x - y);
   console.log(`${path.relative(process.cwd(), src)}: ${n} × ${a.rate} HLS ${a.hls}, ${seconds} s: ` +
-    `${sorted[Math.floor(sorted.length / 2)].toFixed(3)} CPU-ms per stream-second (median of ${results.length} rounds after a warm-up: ${results.map((x) => x.toFixed(3)).join(', ')})`);
+    `${sorted[Math.floor(sorted.length / 2)].toFixed(3)} CPU-ms per stream-second (median of ${results.length} rounds after a warm-up: ${results.map((x) => x.toFixed(3)).join(', ')}); ` +
+    `minor page faults per stream-second ${faults.map((x) => x.toFixed(1)).join(', ')}`);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

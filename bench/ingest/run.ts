@@ -31,6 +31,7 @@ const USAGE = `npm run bench -- --ingest 50,200 [options]   (or npm run bench:in
   --relay 50                    relay cells: this many 2.6M streams pushed to 1 and to 5 nginx-rtmp targets (0 skips)
   --bad-input N                 also run N publishers + 50 misbehaving ones (HLS on, 2.6M), both servers (0 skips)
   --profile N                   also run the companion (HLS on, 2.6M) with N publishers under node --cpu-prof
+  --profile-cell 2.6M,on        the rate and HLS setting of the profiled run
   --out bench/results           where ingest.json and ingest.md go ('' = write nothing)
   --max-minutes 30              no new cell starts after this
   --server-cpu 0 --client-cpu 1 cores for taskset (-1 = no pinning)
@@ -52,6 +53,7 @@ const { values: a } = parseArgs({
     relay: { type: 'string', default: '50' },
     'bad-input': { type: 'string', default: '0' },
     profile: { type: 'string', default: '0' },
+    'profile-cell': { type: 'string', default: '2.6M,on' },
     render: { type: 'string' },
     out: { type: 'string', default: path.resolve(__dirname, '../results') },
   },
@@ -138,14 +140,18 @@ async function main(): Promise<void> {
     }
   }
 
-  const profiles: { n: number; frames: Frame[] }[] = [];
+  const profiles: { n: number; rate: string; hls: boolean; frames: Frame[] }[] = [];
   const profN = Number(a.profile);
+  const [profRate, profHls] = a['profile-cell']!.split(',').map((x) => x.trim());
+  if (!RATES[profRate]) throw new Error(`unknown --profile-cell rate ${profRate}`);
   if (profN > 0 && Date.now() < deadline) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-prof-'));
-    const r = await run({ ...base, server: 'companion', rate: '2.6M', media: media.get('2.6M')!, hls: true, n: profN, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const hls = profHls !== 'off';
+    const r = await run({ ...base, server: 'companion', rate: profRate, media: media.get(profRate)!, hls, n: profN, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
     if (r) {
       rows.pop(); // a profiled run is slower: not a result
-      profiles.push({ n: profN, frames: keepProfile(dir, `ingest-companion-${profN}`) });
+      const name = `ingest-companion-${profN}${profRate === '2.6M' && hls ? '' : `-${profRate}-hls-${hls ? 'on' : 'off'}`}`;
+      profiles.push({ n: profN, rate: profRate, hls, frames: keepProfile(dir, name) });
     }
   }
 
@@ -163,7 +169,7 @@ interface IngestRun {
   readonly meta: { command: string; date: string; node: string; nginx: string };
   readonly results: CellResult[];
   readonly failures: { cell: string; error: string }[];
-  readonly profiles: { n: number; frames: Frame[] }[];
+  readonly profiles: { n: number; rate?: string; hls?: boolean; frames: Frame[] }[];
 }
 
 /** Prints the tables and writes ingest.md + ingest.svg (and ingest.json when `json`) into `out` ('' = nowhere). */
@@ -176,7 +182,7 @@ function output(run: IngestRun, out: string, json: boolean): void {
     relayTable(rows) ? `## Relay: cost per push\n\n${relayTable(rows)}` : '',
     `## All cells\n\n${cellTable(rows)}`,
     failures.length ? `## Failed or skipped\n\n${failures.map((x) => `- ${x.cell}: ${x.error.split('\n')[0]}`).join('\n')}` : '',
-    ...profiles.map((p) => `## Profile: companion, ${p.n} × 2.6M, HLS on (self time, % of busy samples)\n\n` +
+    ...profiles.map((p) => `## Profile: companion, ${p.n} × ${p.rate ?? '2.6M'}, HLS ${p.hls === false ? 'off' : 'on'} (self time, % of busy samples)\n\n` +
       p.frames.map((x) => `- ${x.selfPct.toFixed(1)}% ${x.name}`).join('\n')),
   ].filter(Boolean).join('\n\n');
   console.log(`\n${md}\n`);

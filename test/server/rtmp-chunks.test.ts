@@ -82,6 +82,53 @@ test('a lying length costs only the bytes that arrive', () => {
   expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
 });
 
+test('large messages: whole-size buffers within the budget, doubling past it; every payload intact', () => {
+  const limits = { maxMessageSize: 8 << 20, maxChunkStreams: 64 };
+  const out: RtmpMessage[] = [];
+  const d = new ChunkDecoder(limits, (m) => out.push(m));
+  d.setChunkSize(4096);
+  // 20 chunk streams each start a 600 KB message and send its first chunk.
+  const msgs = Array.from({ length: 20 }, (_, i) => payload(600_000, i));
+  const encoded = msgs.map((p, i) => encodeChunks(10 + i, 9, 1, i, p, 4096));
+  const firstLen = 12 + 4096;
+  for (const e of encoded) d.push(e.subarray(0, firstLen));
+  // One whole-size buffer fits the 1 MiB budget; the others start at 64 KiB.
+  expect(d.unfilledBytes).toBeLessThanOrEqual(1024 * 1024 + 19 * (64 * 1024 - 4096));
+  expect(d.unfilledBytes).toBeGreaterThan(600_000 - 4096);
+  // The rest, chunk by chunk, round robin over the streams (interleaved chunk streams).
+  const offs = encoded.map(() => firstLen);
+  for (let left = true; left;) {
+    left = false;
+    encoded.forEach((e, i) => {
+      if (offs[i] >= e.length) return;
+      const n = Math.min(1 + 4096, e.length - offs[i]);
+      d.push(e.subarray(offs[i], offs[i] + n));
+      offs[i] += n;
+      left = true;
+    });
+  }
+  expect(out.map((m) => m.timestamp)).toEqual(msgs.map((_, i) => i));
+  out.forEach((m, i) => expect(m.payload.equals(msgs[i])).toBe(true));
+  expect(d.unfilledBytes).toBe(0);
+});
+
+test('a chunk size change between two chunks of one message; extended timestamps on type-3 continuations', () => {
+  const out: RtmpMessage[] = [];
+  const d = new ChunkDecoder(LIMITS, (m) => out.push(m));
+  const p = payload(300, 3);
+  // At 128: fmt-0 header (extended timestamp) + 128 bytes, then the peer switches to 4096 for the rest.
+  const first = encodeChunks(6, 9, 1, 0x1000000, p, 128);
+  const firstChunk = first.subarray(0, 12 + 4 + 128);
+  const rest = Buffer.concat([Buffer.from([0xc6]), first.subarray(12, 16), p.subarray(128)]); // fmt 3 + extended ts
+  d.push(firstChunk);
+  d.setChunkSize(4096);
+  d.push(rest);
+  expect(out).toHaveLength(1);
+  expect(out[0].timestamp).toBe(0x1000000);
+  expect(out[0].payload.equals(p)).toBe(true);
+  expect(d.unfilledBytes).toBe(0);
+});
+
 test('AMF0: our encoder round-trips through the defensive decoder', () => {
   const values: AmfValue[] = ['connect', 1, { app: 'live', tcUrl: 'rtmp://h/live', fpad: false, n: 1.5, nested: { a: [1, 'x', null] } }, null, undefined, true];
   const decoded = decodeAmf0(encodeAmf0(values));

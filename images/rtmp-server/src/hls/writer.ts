@@ -391,10 +391,15 @@ export class HlsWriter {
   private close(endDts: number): void {
     const cur = this.cur;
     this.cur = null;
-    if (!cur || !cur.file) return; // a warm-up: its pieces were discarded, it has no file
+    if (!cur) return;
+    // Its last piece goes back to the shared pool now (nothing to write) or once written (below).
+    if (!cur.file) { cur.out.recycle(cur.out.buf); return; } // a warm-up: its pieces were discarded, it has no file
     const file = cur.file;
     const behind = cur.dropped || this.pendingBytes + cur.out.length > MAX_PENDING_BYTES;
-    if (cur.frames === 0 || behind) this.queue.push(() => file.abort()); // pieces already written go
+    if (cur.frames === 0 || behind) {
+      this.queue.push(() => file.abort()); // pieces already written go
+      cur.out.recycle(cur.out.buf);
+    }
     if (cur.frames === 0) return; // tables only: nothing to play
     if (behind) {
       this.stats.droppedSegments++;
@@ -421,6 +426,7 @@ export class HlsWriter {
         await file.finish(data); // the tail, then the rename: the playlist below names a complete file
       } finally {
         this.pendingBytes -= data.length;
+        cur.out.recycle(data);
       }
       stats.segmentsWritten++;
       stats.bytesWritten += size;

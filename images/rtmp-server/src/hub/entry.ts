@@ -1,6 +1,8 @@
 /**
- * One media message inside the hub, with its wire encodings made once (lazily, per output format) and
- * shared by every player: the fan-out never copies or re-encodes per player.
+ * One media message inside the hub (itself the MediaMessage, with the timestamp players get), with its wire
+ * encodings made once (lazily, per output format) and shared by every player: the fan-out never copies or
+ * re-encodes per player. One object per message rather than an entry wrapping a message: the GOP cache keeps
+ * ~150 of them per stream for seconds, and each object that survives costs the GC a copy and a mark.
  */
 import { encodeMediaChunks } from '../protocol/rtmp/chunk-encoder';
 import { encodeFlvTag } from '../protocol/flv';
@@ -8,12 +10,15 @@ import type { MediaMessage } from './types';
 
 export type OutputFormat = 'rtmp' | 'flv';
 
-export class Entry {
+export class Entry implements MediaMessage {
   private rtmp: Buffer | null = null;
   private flv: Buffer | null = null;
 
   constructor(
-    readonly msg: MediaMessage,
+    readonly type: MediaMessage['type'],
+    /** The output timestamp (rebased across publishers). */
+    readonly timestamp: number,
+    readonly payload: Buffer,
     /** Position in the stream (players track what they already have by it). */
     readonly seq: number,
     /** A player that skipped frames may resume here (video keyframe, codec config, metadata, audio-only frame). */
@@ -24,12 +29,12 @@ export class Entry {
 
   bytes(format: OutputFormat, chunkSize: number): Buffer {
     if (format === 'rtmp') {
-      return this.rtmp ??= encodeMediaChunks(this.msg.type, this.msg.timestamp, this.msg.payload, chunkSize);
+      return this.rtmp ??= encodeMediaChunks(this.type, this.timestamp, this.payload, chunkSize);
     }
-    return this.flv ??= encodeFlvTag(this.msg.type, this.msg.timestamp, this.msg.payload);
+    return this.flv ??= encodeFlvTag(this.type, this.timestamp, this.payload);
   }
 
-  get size(): number { return this.msg.payload.length; }
+  get size(): number { return this.payload.length; }
 }
 
 /** Messages collected during one merge window, concatenated once per format for all players. */

@@ -134,9 +134,6 @@ export class Stream {
     if (isFrame && this.rebase) { this.tsOffset = this.lastTs + REBASE_STEP_MS - pubTs; this.rebase = false; }
     const outTs = this.rebase ? Math.max(0, this.lastTs) : this.tsOffset !== 0 ? Math.max(0, pubTs + this.tsOffset) >>> 0 : pubTs;
     if (isFrame) this.lastTs = outTs;
-    if (kind !== Kind.Metadata && outTs !== m.timestamp) m = { type: m.type, timestamp: outTs, payload: m.payload };
-    // Sinks get the publish's own timeline: the same on every server a relay feeds, whatever their players did.
-    const sm: MediaMessage = pubTs === m.timestamp ? m : { type: m.type, timestamp: pubTs, payload: m.payload };
     if (m.type === VIDEO) {
       this.hasVideo = true;
       if (isFrame) this.frames++;
@@ -144,7 +141,9 @@ export class Stream {
     this.recvBytes += m.payload.length;
     const resume = kind === Kind.Keyframe || kind === Kind.VideoConfig || kind === Kind.AudioConfig ||
       kind === Kind.Metadata || (isFrame && !this.hasVideo);
-    const e = new Entry(m, this.seq++, resume, isFrame);
+    const e = new Entry(m.type, kind === Kind.Metadata ? m.timestamp : outTs, m.payload, this.seq++, resume, isFrame);
+    // Sinks get the publish's own timeline: the same on every server a relay feeds, whatever their players did.
+    const sm: MediaMessage = pubTs === e.timestamp ? e : { type: m.type, timestamp: pubTs, payload: m.payload };
 
     if (kind === Kind.Metadata) this.metadata = e;
     else if (kind === Kind.VideoConfig) { this.videoConfig = e; this.video = videoInfo(m.payload); }

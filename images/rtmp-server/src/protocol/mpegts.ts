@@ -40,6 +40,18 @@ export interface TsFrame {
 }
 
 /**
+ * Spilled pieces given back for reuse, by capacity, shared by every TsBuffer of the process: a stream holds the
+ * piece it is filling (and those on their way to disk), not a spare of its own; a new segment starts in a
+ * reused piece instead of a fresh allocation. Bounded: past MAX_SPARE_PIECES a piece is left to the GC.
+ */
+const sparePieces = new Map<number, Buffer[]>();
+const MAX_SPARE_PIECES = 64;
+
+function takePiece(capacity: number): Buffer {
+  return sparePieces.get(capacity)?.pop() ?? Buffer.allocUnsafeSlow(capacity);
+}
+
+/**
  * A byte buffer that TS packets are appended to (one per segment). It grows as needed; or, given a `spill`
  * callback, it hands its bytes over whenever the next write would not fit and carries on in a fresh (or
  * recycled) buffer of the same capacity, so a segment streams out in pieces instead of being held whole.
@@ -49,11 +61,12 @@ export class TsBuffer {
   length = 0;
   /** Bytes handed to `spill` so far. */
   spilled = 0;
-  private readonly spare: Buffer[] = [];
+  private readonly capacity: number;
 
   constructor(capacity = 256 * 1024, private readonly spill?: (bytes: Buffer) => void) {
+    this.capacity = Math.max(TS_PACKET, capacity);
     // With spill, the buffer is its own allocation (never a slice of Node's pool), so it can be recycled.
-    this.buf = spill ? Buffer.allocUnsafeSlow(Math.max(TS_PACKET, capacity)) : Buffer.allocUnsafe(Math.max(TS_PACKET, capacity));
+    this.buf = spill ? takePiece(this.capacity) : Buffer.allocUnsafe(this.capacity);
   }
 
   /** Every byte written, spilled or not. */
@@ -66,7 +79,7 @@ export class TsBuffer {
     if (this.length + n > this.buf.length) {
       if (this.spill && this.length > 0) {
         const full = this.buf.subarray(0, this.length);
-        this.buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.buf.length);
+        this.buf = takePiece(this.capacity);
         this.spilled += this.length;
         this.length = 0;
         this.spill(full);
@@ -79,11 +92,15 @@ export class TsBuffer {
     return this.length;
   }
 
-  /** Gives back a spilled buffer once its bytes are written, for reuse. */
+  /**
+   * Gives back a spilled piece (or the last one, `bytes()`) once its bytes are written, for reuse by any
+   * TsBuffer; the caller must not touch it afterwards. Anything not a whole piece of ours is ignored.
+   */
   recycle(bytes: Buffer): void {
-    if (this.spare.length < 1 && bytes.buffer.byteLength === this.buf.buffer.byteLength && bytes.byteOffset === 0) {
-      this.spare.push(Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength));
-    }
+    if (!this.spill || bytes.byteOffset !== 0 || bytes.buffer.byteLength !== this.capacity) return;
+    let list = sparePieces.get(this.capacity);
+    if (!list) sparePieces.set(this.capacity, list = []);
+    if (list.length < MAX_SPARE_PIECES) list.push(Buffer.from(bytes.buffer, 0, this.capacity));
   }
 
   /** The bytes written (and not spilled) so far (a view, no copy). */

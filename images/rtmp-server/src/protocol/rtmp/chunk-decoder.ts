@@ -8,7 +8,10 @@
  * their place in the message's buffer. Small messages (commands, audio) take theirs from Node's shared pool;
  * mid-sized ones (video frames) a slice of a per-connection slab, made at the first such message (one
  * allocation per SLAB_SIZE bytes of media instead of one per frame; players never get a slab); larger ones a
- * buffer of their own that grows (doubling) as their bytes arrive.
+ * buffer of their own: of the message's size at once while the connection's room allocated but not yet
+ * filled stays under UNFILLED_BUDGET (a keyframe is then one allocation, not 64 KiB regrown by doubling with a
+ * copy each time: every byte allocated is external memory, and its rate is what triggers V8's GCs), else one
+ * that grows (doubling) as the bytes arrive, so lying lengths still cost only what arrives plus that budget.
  */
 import { ProtocolError } from './errors';
 
@@ -48,8 +51,10 @@ const SLAB_SIZE = 128 * 1024;
 const SLAB_MESSAGE_MAX = 32 * 1024;
 /** Messages under this size come from Node's shared buffer pool (its limit is half its 8 KiB pool). */
 const POOLED_MAX = Buffer.poolSize >>> 1;
-/** First buffer of a message over SLAB_MESSAGE_MAX; it doubles as bytes arrive, up to the message length. */
+/** First buffer of a message over SLAB_MESSAGE_MAX past the budget; it doubles as bytes arrive, up to the message length. */
 const LARGE_FIRST = 64 * 1024;
+/** Bytes a connection may have allocated for messages and not yet received (whole-size buffers for large messages). */
+const UNFILLED_BUDGET = 1024 * 1024;
 
 const MESSAGE_HEADER_LENGTH = [11, 7, 3, 0];
 
@@ -66,8 +71,13 @@ export class ChunkDecoder {
   private pendingBytes = 0;
   private slab: Buffer | null = null;
   private slabUsed = 0;
+  /** Room in the messages' buffers not yet filled, over all chunk streams. */
+  private unfilled = 0;
 
   constructor(private readonly limits: ChunkLimits, private readonly onMessage: (m: RtmpMessage) => void) {}
+
+  /** Room allocated for unfinished messages and not yet filled (tests: the budget holds). */
+  get unfilledBytes(): number { return this.unfilled; }
 
   setChunkSize(size: number): void {
     if (!Number.isInteger(size) || size < 1 || size > 0x7fffffff || size > Math.max(this.limits.maxMessageSize, 65536)) {
@@ -92,10 +102,17 @@ export class ChunkDecoder {
     const cs = this.current!;
     const n = Math.min(this.chunkRemaining, data.length - pos);
     let buf = cs.buf;
-    if (buf === null) buf = cs.buf = this.bufferFor(cs.length, n);
-    else if (cs.received + n > buf.length) buf = cs.buf = grow(buf, cs.received, Math.min(cs.length, Math.max(buf.length * 2, cs.received + n)));
+    if (buf === null) {
+      buf = cs.buf = this.bufferFor(cs.length, n);
+      this.unfilled += buf.length;
+    } else if (cs.received + n > buf.length) {
+      const before = buf.length;
+      buf = cs.buf = grow(buf, cs.received, Math.min(cs.length, Math.max(buf.length * 2, cs.received + n)));
+      this.unfilled += buf.length - before;
+    }
     buf.set(n === data.length ? data : data.subarray(pos, pos + n), cs.received);
     cs.received += n;
+    this.unfilled -= n;
     this.pendingBytes += n;
     this.chunkRemaining -= n;
     if (this.pendingBytes > 2 * this.limits.maxMessageSize) throw new ProtocolError('too much unfinished message data');
@@ -105,7 +122,10 @@ export class ChunkDecoder {
 
   /** A buffer for a message of `length` bytes whose first `first` bytes have arrived. */
   private bufferFor(length: number, first: number): Buffer {
-    if (length > SLAB_MESSAGE_MAX) return Buffer.allocUnsafeSlow(Math.min(length, Math.max(LARGE_FIRST, first)));
+    if (length > SLAB_MESSAGE_MAX) {
+      const whole = this.unfilled + length - first <= UNFILLED_BUDGET;
+      return Buffer.allocUnsafeSlow(whole ? length : Math.min(length, Math.max(LARGE_FIRST, first)));
+    }
     if (length < POOLED_MAX) return Buffer.allocUnsafe(length);
     if (this.slab === null || this.slabUsed + length > SLAB_SIZE) {
       this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
@@ -178,6 +198,7 @@ export class ChunkDecoder {
     if (fmt < 3 && cs.received > 0) {
       // A new header in the middle of a message: the peer abandoned it; drop what we had.
       this.pendingBytes -= cs.received;
+      this.unfilled -= cs.buf!.length - cs.received;
       cs.buf = null;
       cs.received = 0;
     }
@@ -212,6 +233,7 @@ export class ChunkDecoder {
     const buf = cs.buf;
     const payload = buf === null ? EMPTY : buf.length === cs.received ? buf : buf.subarray(0, cs.received);
     this.pendingBytes -= cs.received;
+    if (buf !== null) this.unfilled -= buf.length - cs.received;
     cs.buf = null;
     cs.received = 0;
     this.chunkRemaining = 0;

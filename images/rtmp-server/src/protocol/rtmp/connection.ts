@@ -18,6 +18,7 @@ import {
 } from './constants';
 import { ProtocolError } from './errors';
 import { ClientHandshake, ServerHandshake } from './handshake';
+import { readIntoShared } from './socket-reads';
 
 export interface RtmpConnectionOptions {
   readonly role: 'server' | 'client';
@@ -68,7 +69,8 @@ export class RtmpConnection {
     );
     socket.setNoDelay(true);
     this.setupTimer = setTimeout(() => this.fail('setup timeout'), opts.setupTimeoutMs ?? 10_000);
-    socket.on('data', (d: Buffer) => this.receive(d));
+    // Plain TCP: reads land in a shared buffer (socket-reads.ts); receive() keeps nothing of it past the call.
+    if (!readIntoShared(socket, (d) => this.receive(d))) socket.on('data', (d: Buffer) => this.receive(d));
     socket.on('error', (e) => this.finish(`socket error: ${e.message}`));
     socket.on('close', () => this.finish('peer closed'));
   }

@@ -25,8 +25,15 @@ export class ServerHandshake {
 
   constructor(private readonly send: (b: Buffer) => void) {}
 
+  /** `data` may be reused by the caller after the call (a shared read buffer): what is kept is copied. */
   push(data: Buffer): Buffer | null {
     this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
+    const done = this.step();
+    if (done === null && this.buf.length) this.buf = Buffer.from(this.buf);
+    return done;
+  }
+
+  private step(): Buffer | null {
     if (this.state === 'c0c1') {
       if (this.buf.length >= 1 && this.buf[0] !== RTMP_VERSION) {
         throw new ProtocolError(`handshake: unsupported version ${this.buf[0]}`);
@@ -55,12 +62,16 @@ export class ClientHandshake {
     this.send(Buffer.concat([Buffer.from([RTMP_VERSION]), packet1()]));
   }
 
+  /** As ServerHandshake.push: what is kept of `data` is copied. */
   push(data: Buffer): Buffer | null {
     this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
     if (this.buf.length >= 1 && this.buf[0] !== RTMP_VERSION) {
       throw new ProtocolError(`handshake: server answered version ${this.buf[0]}`);
     }
-    if (this.buf.length < 1 + 2 * HANDSHAKE_SIZE) return null;
+    if (this.buf.length < 1 + 2 * HANDSHAKE_SIZE) {
+      this.buf = Buffer.from(this.buf);
+      return null;
+    }
     this.send(Buffer.from(this.buf.subarray(1, 1 + HANDSHAKE_SIZE))); // C2 = S1 echoed
     const rest = this.buf.subarray(1 + 2 * HANDSHAKE_SIZE);
     this.buf = Buffer.alloc(0);
