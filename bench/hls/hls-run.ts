@@ -48,6 +48,8 @@ export interface HlsCaseResult {
   readonly idleCpuPct: number;
   readonly rssPerPlayerKB: number;
   readonly clientCpuPct: number;
+  /** All load clients of the case's group (one, or two with --paired): the client core's load. */
+  readonly clientCoreCpuPct?: number;
   /** Segment requests the origin answered since start per distinct segment the players fetched (1.00 = one per segment). */
   readonly originRequestsPerSegment: number | null;
   /** Player errors in the window by message. */
@@ -166,6 +168,8 @@ async function runHlsCases(ids: HlsPeerId[], n: number, media: Media, o: HlsOpti
         idleCpuPct: idleCpuPct[i],
         rssPerPlayerKB: (rss[i] - rssIdle[i]) / n / 1024,
         clientCpuPct: (cc1[i] - cc0[i]) / wall / 10,
+        // Every load client of the group runs on the client core: their sum is what that core carried.
+        clientCoreCpuPct: clients.reduce((a, c, j) => a + (cc1[j] - cc0[j]), 0) / wall / 10,
         // Origin-direct peers serve the players themselves: requests per segment there are the players'.
         originRequestsPerSegment: segReqs !== null && col.distinctSegments > 0 ? segReqs / col.distinctSegments : null,
         errorKinds: col.errorKinds,
@@ -182,7 +186,9 @@ async function runHlsCases(ids: HlsPeerId[], n: number, media: Media, o: HlsOpti
 
 /** A load client at this share of its core or more was the bottleneck: the case measures the client, not the server. */
 const CLIENT_BOUND_PCT = 95;
-const clientBound = (r: HlsCaseResult) => r.clientCpuPct >= CLIENT_BOUND_PCT;
+/** The client core's load in `r`'s case: every load client of its group (--paired runs two on that core). */
+const clientCore = (r: HlsCaseResult, rows: HlsCaseResult[]) => r.clientCoreCpuPct ??
+  (r.concurrentWith?.length ? rows.filter((x) => x.group === r.group).reduce((a, x) => a + x.clientCpuPct, 0) : r.clientCpuPct);
 
 const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const pct = (x: number) => `${(x * 100).toFixed(x >= 0.995 && x < 1 ? 1 : 0)}%`;
@@ -194,14 +200,15 @@ export function hlsTable(rows: HlsCaseResult[]): string {
     const ref = rows.find((x) => x.peer === refPeer && x.players === r.players && r.concurrentWith?.length && x.group === r.group) ??
       rows.find((x) => x.peer === refPeer && x.players === r.players);
     r.ratioToNginx = ref && ref.cpuMsPerPlayerSec > 0 ? r.cpuMsPerPlayerSec / ref.cpuMsPerPlayerSec : null;
+    const clientBound = (x: HlsCaseResult) => clientCore(x, rows) >= CLIENT_BOUND_PCT;
     r.refFellBehind = ref !== undefined && (ref.keepUpShare < 0.99 || clientBound(ref) || clientBound(r));
   }
   const head = '| peer | players | keeping up | CPU-ms / player-s | × nginx peer | server CPU | RSS / player | origin segment requests / segment | served | load-client CPU |';
   const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const notes: string[] = [];
   if (rows.some((r) => r.refFellBehind)) {
-    notes.push('(ratio): not a fair comparison: the nginx peer behind it kept fewer than 99 % of its players up, or the load client of either ' +
-      `case used ${CLIENT_BOUND_PCT} % or more of its core (players then fetch late and fewer segments, and the server batches), so a CPU figure is lower than keeping up would cost.`);
+    notes.push('(ratio): not a fair comparison: the nginx peer behind it kept fewer than 99 % of its players up, or the load client core of either ' +
+      `case was ${CLIENT_BOUND_PCT} % busy or more (players then fetch late and fewer segments, and the server batches), so a CPU figure is lower than keeping up would cost.`);
   }
   if (rows.some((r) => r.concurrentWith?.length)) notes.push('Paired run (--paired): each companion peer was measured at the same time as the nginx peer it is compared with, both on the server core.');
   return [head, sep, ...rows.map((r) => `| ${r.peer} | ${r.players} | ${pct(r.keepUpShare)} | ${f(r.cpuMsPerPlayerSec, 3)} | ${r.refFellBehind ? `(${f(r.ratioToNginx, 2)})` : f(r.ratioToNginx, 2)} | ` +
@@ -215,7 +222,7 @@ export function hlsTable(rows: HlsCaseResult[]): string {
  * less work per player, so its figure would flatter).
  */
 export function hlsSizing(rows: HlsCaseResult[], mbps: number): string {
-  const kept = rows.filter((r) => r.keepUpShare >= 0.99 && !clientBound(r));
+  const kept = rows.filter((r) => r.keepUpShare >= 0.99 && clientCore(r, rows) < CLIENT_BOUND_PCT);
   const lines = HLS_PEERS.map((id) => kept.filter((r) => r.peer === id).sort((a, b) => b.players - a.players)[0]).filter(Boolean).map((r) => {
     const perCore = r.cpuMsPerPlayerSec > 0 ? 1000 / r.cpuMsPerPlayerSec : Infinity;
     return `| ${r.peer} | ${r.players} | ${f(r.cpuMsPerPlayerSec, 3)} | ~${f(Math.round(perCore / 100) * 100)} | ~${f((perCore * mbps) / 1000, 1)} Gbit/s | ${f(r.rssPerPlayerKB, 1)} KB |`;
