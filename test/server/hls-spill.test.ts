@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MediaMessage, TimelineInfo } from '../../images/rtmp-server/src/hub/types';
 import { hlsPaths, HlsPaths } from '../../images/rtmp-server/src/hls/paths';
-import { emptyHlsStats, HlsStats, HlsWriter, SPILL_BYTES } from '../../images/rtmp-server/src/hls/writer';
+import { emptyHlsStats, hlsPendingBytes, HlsStats, HlsWriter, MAX_PENDING_ALL_BYTES, SPILL_BYTES } from '../../images/rtmp-server/src/hls/writer';
 import { FlvTag, readFlvTags } from '../helpers/flv-file';
 import { parsePlaylist, quietLog } from '../helpers/hls';
 import { makeFlv, probe } from '../helpers/media';
@@ -108,3 +108,22 @@ test('a segment given up while open (cleanup) leaves no temp file', async () => 
   expect(stats.segmentsWritten).toBe(0);
   expect(stats.writeErrors).toBe(0);
 });
+
+test('bytes waiting for the disk are bounded over every stream of the process: past the bound segments are dropped, and the count returns to 0', async () => {
+  // 40 streams each fed 10 copies of the 12 s file at once (no await: the disk cannot keep up) is ~330 MB of segments.
+  const writers = Array.from({ length: 40 }, (_, i) => setup(`budget-${i}`));
+  let peak = 0;
+  for (let round = 0; round < 10; round++) {
+    for (const { writer } of writers) {
+      for (const t of tags) writer.onMessage({ type: t.type, timestamp: t.timestamp + round * 12_000, payload: t.payload } as MediaMessage);
+      peak = Math.max(peak, hlsPendingBytes());
+    }
+  }
+  expect(peak).toBeGreaterThan(MAX_PENDING_ALL_BYTES / 2); // the feed did outrun the disk
+  expect(peak).toBeLessThanOrEqual(MAX_PENDING_ALL_BYTES);
+  expect(writers.reduce((a, w) => a + w.stats.droppedSegments, 0)).toBeGreaterThan(0);
+  for (const { writer } of writers) writer.end();
+  await Promise.all(writers.map(({ writer }) => writer.flushed()));
+  expect(hlsPendingBytes()).toBe(0);
+  await Promise.all(writers.map(({ writer }) => writer.cleanup()));
+}, 120_000);

@@ -76,7 +76,17 @@ export const SPILL_BYTES = 128 * 1024;
 /** A segment is cut even without a keyframe past this size, to bound memory. */
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Segment bytes waiting for the disk beyond this (per stream) are dropped rather than kept in memory. */
-const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+/**
+ * The same over every stream of the process: an origin that cannot keep up (a core too slow for its streams, a slow
+ * disk) drops segments instead of queueing up to MAX_PENDING_BYTES for each of hundreds of streams (500 x 2.6 Mbit/s
+ * on one core grew to 8 MB per stream, ~4 GB, before this bound).
+ */
+export const MAX_PENDING_ALL_BYTES = 256 * 1024 * 1024;
+let pendingAll = 0;
+
+/** Segment bytes of every stream waiting for the disk now. */
+export function hlsPendingBytes(): number { return pendingAll; }
 /** Audio this long (ms) without the video that metadata announced makes the stream audio-only. */
 const VIDEO_WAIT_MS = 3000;
 /** A timestamp going back by more than this (ms) is a discontinuity (the hub rebases these; the 32-bit wrap). */
@@ -369,20 +379,30 @@ export class HlsWriter {
     return seg;
   }
 
+  /** Whether `bytes` more waiting for the disk would pass this stream's bound or the process's. */
+  private overBudget(bytes: number): boolean {
+    return this.pendingBytes + bytes > MAX_PENDING_BYTES || pendingAll + bytes > MAX_PENDING_ALL_BYTES;
+  }
+
+  private pend(bytes: number): void {
+    this.pendingBytes += bytes;
+    pendingAll += bytes;
+  }
+
   /** Queues a piece of the open segment for its file (or gives the segment up when the disk is too far behind). */
   private spill(seg: OpenSegment, bytes: Buffer): void {
-    if (seg.dropped || this.pendingBytes + bytes.length > MAX_PENDING_BYTES) {
+    if (seg.dropped || this.overBudget(bytes.length)) {
       seg.dropped = true;
       seg.out.recycle(bytes);
       return;
     }
     const file = seg.file!;
-    this.pendingBytes += bytes.length;
+    this.pend(bytes.length);
     this.queue.push(async () => {
       try {
         await file.append(bytes);
       } finally {
-        this.pendingBytes -= bytes.length;
+        this.pend(-bytes.length);
         seg.out.recycle(bytes);
       }
     });
@@ -395,7 +415,7 @@ export class HlsWriter {
     // Its last piece goes back to the shared pool now (nothing to write) or once written (below).
     if (!cur.file) { cur.out.recycle(cur.out.buf); return; } // a warm-up: its pieces were discarded, it has no file
     const file = cur.file;
-    const behind = cur.dropped || this.pendingBytes + cur.out.length > MAX_PENDING_BYTES;
+    const behind = cur.dropped || this.overBudget(cur.out.length);
     if (cur.frames === 0 || behind) {
       this.queue.push(() => file.abort()); // pieces already written go
       cur.out.recycle(cur.out.buf);
@@ -420,12 +440,12 @@ export class HlsWriter {
     const data = cur.out.bytes();
     const size = cur.out.total;
     const { paths, stats } = this;
-    this.pendingBytes += data.length;
+    this.pend(data.length);
     this.queue.push(async () => {
       try {
         await file.finish(data); // the tail, then the rename: the playlist below names a complete file
       } finally {
-        this.pendingBytes -= data.length;
+        this.pend(-data.length);
         cur.out.recycle(data);
       }
       stats.segmentsWritten++;
