@@ -27,6 +27,8 @@ interface Entry { readonly found: HlsFileFound; readonly until: number }
 
 export class HlsFileLookups {
   private readonly entries = new Map<string, Entry>();
+  /** Lookups running: requests for the same file while one runs wait for it instead of starting their own. */
+  private readonly running = new Map<string, Promise<HlsFileFound>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -39,9 +41,20 @@ export class HlsFileLookups {
     return undefined;
   }
 
-  set(root: string, rel: string, found: HlsFileFound): void {
+  /** What `look()` finds for the file, kept; a lookup of the same file already running is shared instead. */
+  lookUp(root: string, rel: string, look: () => Promise<HlsFileFound>): Promise<HlsFileFound> {
+    const key = `${root}\n${rel}`;
+    let p = this.running.get(key);
+    if (!p) {
+      p = look().then((found) => { this.set(key, found); return found; }).finally(() => this.running.delete(key));
+      this.running.set(key, p);
+    }
+    return p;
+  }
+
+  private set(key: string, found: HlsFileFound): void {
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(`${root}\n${rel}`, { found, until: this.now() + (found.playlist ? PLAYLIST_MS : SEGMENT_MS) });
+    this.entries.set(key, { found, until: this.now() + (found.playlist ? PLAYLIST_MS : SEGMENT_MS) });
   }
 
   get size(): number { return this.entries.size; }

@@ -84,8 +84,12 @@ function hlsRelPath(rawPath: string): string | null {
 
 /** Lookups of files served from memory (origins with a SegmentMemory), reused for a moment (file-lookups.ts). */
 const lookups = new HlsFileLookups();
-/** Lookups running: requests for the same file while one runs wait for it instead of starting their own. */
-const running = new Map<string, Promise<HlsFileFound>>();
+
+/** The body for a found file from memory: the playlist's bytes, none for HEAD, a segment's if in memory (else undefined). */
+function bodyInMemory(req: http.IncomingMessage, found: HlsFileFound, memory: SegmentMemory): Buffer | null | undefined {
+  if (found.playlist) return found.playlist.raw;
+  return req.method === 'HEAD' ? null : memory.peek(found.real, found.size, found.mtimeMs);
+}
 
 /** Answers at once, with no promise, when a lookup found the file a moment ago and its bytes are in memory. */
 function sendKnown(
@@ -95,7 +99,7 @@ function sendKnown(
   const memory = counters.memory;
   const found = memory ? lookups.get(root, rel) : undefined;
   if (!found) return false;
-  const body = found.playlist ? found.playlist.raw : req.method === 'HEAD' ? null : memory!.peek(found.real, found.size, found.mtimeMs);
+  const body = bodyInMemory(req, found, memory!);
   if (body === undefined) return false;
   respond(req, res, rel, playlist, base, counters, req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null, found, body);
   return true;
@@ -108,20 +112,9 @@ async function send(
   const viewers = req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null;
   const memory = counters.memory;
   if (memory) {
-    // No trip to the thread pool when a lookup found the file a moment ago, and one lookup for many requests else.
-    const key = `${root}\n${rel}`;
-    let found = lookups.get(root, rel);
-    if (!found) {
-      let p = running.get(key);
-      if (!p) {
-        p = lookUp(root, rel, playlist, memory).finally(() => running.delete(key));
-        running.set(key, p);
-      }
-      found = await p;
-    }
-    let body: Buffer | null = null;
-    if (found.playlist) body = found.playlist.raw;
-    else if (req.method !== 'HEAD') body = memory.peek(found.real, found.size, found.mtimeMs) ?? await memory.get(found.real, found.size, found.mtimeMs, () => fsp.readFile(found!.real));
+    // Found a moment ago (its segment no longer in memory), else one lookup shared by the requests meanwhile.
+    const found = lookups.get(root, rel) ?? await lookups.lookUp(root, rel, () => lookUp(root, rel, playlist, memory));
+    const body = bodyInMemory(req, found, memory) ?? await memory.get(found.real, found.size, found.mtimeMs, () => fsp.readFile(found.real));
     return respond(req, res, rel, playlist, base, counters, viewers, found, body);
   }
   const { fh, found } = await open(root, rel);
@@ -161,18 +154,16 @@ async function open(root: string, rel: string): Promise<{ fh: fsp.FileHandle; fo
   }
 }
 
-/** Looks the file up and keeps what it found: a playlist's bytes, a segment's in `memory`. */
+/** Looks the file up with what is worth keeping: a playlist's bytes; a segment's go to `memory`. */
 async function lookUp(root: string, rel: string, playlist: boolean, memory: SegmentMemory): Promise<HlsFileFound> {
   const { fh, found } = await open(root, rel);
-  let result = found;
   try {
-    if (playlist) result = withPlaylist(found, await fh.readFile());
-    else await memory.get(found.real, found.size, found.mtimeMs, () => fh.readFile());
+    if (playlist) return withPlaylist(found, await fh.readFile());
+    await memory.get(found.real, found.size, found.mtimeMs, () => fh.readFile());
+    return found;
   } finally {
     await fh.close();
   }
-  lookups.set(root, rel, result);
-  return result;
 }
 
 function withPlaylist(found: HlsFileFound, raw: Buffer): HlsFileFound {
