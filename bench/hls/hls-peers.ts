@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, waitForPort } from '../../test/helpers/ports';
 import { Companion, startCompanion } from '../fanout/companion';
-import { Media, publish } from '../fanout/media';
+import { CACHE_DIR, Media, publish } from '../fanout/media';
 import { ensureNginx, nginxMainConf } from '../fanout/nginx';
 import { Proc, start } from '../fanout/procs';
 import { buildSync } from 'esbuild';
@@ -21,7 +21,7 @@ export const HLS_PEERS = ['hls-edge', 'hls-nginx-cache', 'hls-origin', 'hls-ngin
 /** Peers run only when named: the floor of a Node process serving the same players. */
 export const HLS_FLOOR_PEERS = ['hls-node-http', 'hls-node-raw'] as const;
 export type HlsPeerId = typeof HLS_PEERS[number] | typeof HLS_FLOOR_PEERS[number];
-const FLOOR = path.join(__dirname, '../.cache/hls-node-floor.js');
+const FLOOR = path.join(CACHE_DIR, 'hls-node-floor.js');
 export const PLAYLIST = '/live/bench.m3u8';
 
 export interface RunningHlsPeer {
@@ -77,6 +77,11 @@ http {
   return proc;
 }
 
+/** Resolves once `proc` listens on `port`; rejects with its output if it exits first. */
+async function listening(proc: Proc, port: number): Promise<void> {
+  await Promise.race([waitForPort(port, 10000), proc.exited.then((c) => { throw new Error(`${proc.name} exited (${c}): ${proc.output()}`); })]);
+}
+
 /** Starts the origin and publisher, then the measured server pinned to `cpu`. */
 export async function startHlsPeer(id: HlsPeerId, media: Media, cpu: number | undefined, nodeArgs?: string[]): Promise<RunningHlsPeer> {
   const originDirect = id === 'hls-origin';
@@ -99,10 +104,10 @@ export async function startHlsPeer(id: HlsPeerId, media: Media, cpu: number | un
   if (id === 'hls-node-http' || id === 'hls-node-raw') {
     buildSync({ entryPoints: [path.join(__dirname, 'node-floor.ts')], outfile: FLOOR, bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' });
     const floor = start(id, process.execPath, [...(nodeArgs ?? []), FLOOR, id === 'hls-node-http' ? 'http' : 'raw', String(port), `127.0.0.1:${origin.httpPort}`, PLAYLIST], cpu);
-    await Promise.race([waitForPort(port, 10000), floor.exited.then((c) => { throw new Error(`${id} exited (${c}): ${floor.output()}`); })]);
+    await listening(floor, port);
     return { id, server: floor, port, origin, publisher, stop: async () => { await floor.stop(3000); await stopBase(); } };
   }
   const nginx = startNginxHls(port, cpu, id === 'hls-nginx-cache' ? { upstream: `127.0.0.1:${origin.httpPort}` } : { root: origin.hlsDir });
-  await Promise.race([waitForPort(port, 10000), nginx.exited.then((c) => { throw new Error(`nginx exited (${c}): ${nginx.output()}`); })]);
+  await listening(nginx, port);
   return { id, server: nginx, port, origin, publisher, stop: async () => { await nginx.stop(3000); await stopBase(); } };
 }
