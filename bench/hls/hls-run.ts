@@ -59,8 +59,8 @@ export interface HlsCaseResult {
   readonly playlistRequestsAtOrigin: number | null;
   readonly servedMbps: number;
   ratioToNginx?: number | null;
-  /** The nginx peer behind the ratio lost players (kept < 99 % up): it did less work than keeping up would cost. */
-  refFellBehind?: boolean;
+  /** The ratio compares unlike work: its nginx peer lost players (kept < 99 % up), or either case was client-bound. */
+  ratioNotComparable?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -201,17 +201,17 @@ export function hlsTable(rows: HlsCaseResult[]): string {
       rows.find((x) => x.peer === refPeer && x.players === r.players);
     r.ratioToNginx = ref && ref.cpuMsPerPlayerSec > 0 ? r.cpuMsPerPlayerSec / ref.cpuMsPerPlayerSec : null;
     const clientBound = (x: HlsCaseResult) => clientCore(x, rows) >= CLIENT_BOUND_PCT;
-    r.refFellBehind = ref !== undefined && (ref.keepUpShare < 0.99 || clientBound(ref) || clientBound(r));
+    r.ratioNotComparable = ref !== undefined && (ref.keepUpShare < 0.99 || clientBound(ref) || clientBound(r));
   }
   const head = '| peer | players | keeping up | CPU-ms / player-s | × nginx peer | server CPU | RSS / player | origin segment requests / segment | served | load-client CPU |';
   const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const notes: string[] = [];
-  if (rows.some((r) => r.refFellBehind)) {
+  if (rows.some((r) => r.ratioNotComparable)) {
     notes.push('(ratio): not a fair comparison: the nginx peer behind it kept fewer than 99 % of its players up, or the load client core of either ' +
       `case was ${CLIENT_BOUND_PCT} % busy or more (players then fetch late and fewer segments, and the server batches), so a CPU figure is lower than keeping up would cost.`);
   }
   if (rows.some((r) => r.concurrentWith?.length)) notes.push('Paired run (--paired): each companion peer was measured at the same time as the nginx peer it is compared with, both on the server core.');
-  return [head, sep, ...rows.map((r) => `| ${r.peer} | ${r.players} | ${pct(r.keepUpShare)} | ${f(r.cpuMsPerPlayerSec, 3)} | ${r.refFellBehind ? `(${f(r.ratioToNginx, 2)})` : f(r.ratioToNginx, 2)} | ` +
+  return [head, sep, ...rows.map((r) => `| ${r.peer} | ${r.players} | ${pct(r.keepUpShare)} | ${f(r.cpuMsPerPlayerSec, 3)} | ${r.ratioNotComparable ? `(${f(r.ratioToNginx, 2)})` : f(r.ratioToNginx, 2)} | ` +
     `${f(r.serverCpuPct)}% | ${f(r.rssPerPlayerKB, 1)} KB | ${f(r.originRequestsPerSegment, 2)} | ${f(r.servedMbps)} Mbit/s | ${f(r.clientCpuPct)}% |`),
   ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
