@@ -81,6 +81,13 @@ export interface HlsConfig {
   readonly windowSeconds: number;
   /** Seconds after a stream ends before its playlist and segments are removed. @default 30 */
   readonly cleanupDelaySeconds: number;
+  /**
+   * Other processes read `dir` (a sidecar serving it, as nginx does in OriginWithNginx, which sets this): each
+   * playlist version is written to a temporary file and renamed over the last, so no reader sees one half written.
+   * Otherwise this server, the only reader, serves playlists from memory and rewrites the file in place, which
+   * costs the file system about a third as much per segment. @default false
+   */
+  readonly sharedDir: boolean;
 }
 
 /** Per-player delivery (the fan-out path). */
@@ -322,6 +329,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
     fragmentSeconds: 2,
     windowSeconds: 10,
     cleanupDelaySeconds: 30,
+    sharedDir: false,
   },
   play: { gopCache: true, mergeWriteMs: 350, maxQueueBytes: 4 * 1024 * 1024, slowPlayerCloseSeconds: 10, noPublisherCloseSeconds: 30 },
   edge: { origins: [], idleSeconds: 5, retrySeconds: 3, originsHttp: [], hlsCacheBytes: 128 * 1024 * 1024 },
@@ -400,6 +408,7 @@ export const SERVER_CONFIG_SCHEMA = {
       fragmentSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 60 },
       windowSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
       cleanupDelaySeconds: seconds,
+      sharedDir: { type: 'boolean' },
     }),
     play: section({
       gopCache: { type: 'boolean' },

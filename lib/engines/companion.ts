@@ -140,6 +140,7 @@ export class CompanionEngine implements IServerEngine {
         https: { enabled: true },
       } : {}),
       ...(wiring.recording ? { dvr: { enabled: true } } : {}),
+      ...(wiring.hlsSharedDir ? { hls: { sharedDir: true } } : {}),
     }, this.base);
     const config = resolveServerConfig(this.serverConfig, wired);
     const errors = checkServerConfig(config);

@@ -36,6 +36,8 @@ export interface ServerWiring {
   readonly integration?: PlatformIntegration;
   /** Serve RTMPS and HTTPS with the certificate mounted by the `tls` prop (engines with `tlsPorts`). @default false */
   readonly tls?: boolean;
+  /** Another container reads the HLS directory (an nginx sidecar): playlists are replaced atomically. @default false */
+  readonly hlsSharedDir?: boolean;
   /** Record every published stream to the volume mounted by the `recording` prop (engines with `recordingDir`). @default false */
   readonly recording?: boolean;
 }

@@ -102,7 +102,7 @@ export abstract class StandaloneOrigin extends Construct {
 
     this.origin = new ServerWorkload(this, 'Origin', {
       engine: this.engine,
-      wiring: { role: 'origin' },
+      wiring: { role: 'origin', hlsSharedDir: nginx !== undefined },
       name: this.names.deployment,
       configMapName: this.names.configMap,
       app: this.names.app,

@@ -46,3 +46,14 @@ describe('every rendered companion config loads in the server', () => {
     }
   });
 });
+
+describe('hls.sharedDir follows whether another container reads the HLS volume', () => {
+  test('only the origin with an nginx sidecar replaces playlists atomically', () => {
+    const withNginx = companionConfigs.filter(([chart]) => chart === 'origin-with-nginx');
+    expect(withNginx.length).toBe(1);
+    for (const [chart, , yaml] of companionConfigs) {
+      const shared = /^ {2}sharedDir: (true|false)$/m.exec(yaml)?.[1];
+      expect({ chart, shared }).toEqual({ chart, shared: chart === 'origin-with-nginx' ? 'true' : 'false' });
+    }
+  });
+});

@@ -8,7 +8,7 @@ import type { FlvTag } from './flv-file';
 export const quietLog = pino({ level: 'silent' });
 
 export function hlsConfig(dir: string, over: Partial<HlsConfig> = {}): HlsConfig {
-  return { enabled: true, dir, fragmentSeconds: 2, windowSeconds: 10, cleanupDelaySeconds: 30, ...over };
+  return { enabled: true, dir, fragmentSeconds: 2, windowSeconds: 10, cleanupDelaySeconds: 30, sharedDir: false, ...over };
 }
 
 /** Feeds tags to a sink as fast as possible (the writer runs on media time, not wall-clock time). */

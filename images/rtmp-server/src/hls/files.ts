@@ -15,6 +15,7 @@ import { isInside } from './paths';
 import { isValidName } from '../hub/stream-names';
 import { clientAddress, ctxFor, ctxOf, ctxTemplate, fillCtx, targetDurationOf } from './hls-ctx';
 import { HlsFileFound, HlsFileLookups } from './file-lookups';
+import { livePlaylists } from './playlist-memory';
 import type { HlsHttpStats } from './http-stats';
 import { PROXIED_HEADER } from './proxy';
 import type { SegmentMemory } from './segment-memory';
@@ -91,11 +92,19 @@ function bodyInMemory(req: http.IncomingMessage, found: HlsFileFound, memory: Se
   return req.method === 'HEAD' ? null : memory.peek(found.real, found.size, found.mtimeMs);
 }
 
-/** Answers at once, with no promise, when a lookup found the file a moment ago and its bytes are in memory. */
+/**
+ * Answers at once, with no promise, for a playlist this process writes (from memory) or when a lookup found the
+ * file a moment ago and its bytes are in memory.
+ */
 function sendKnown(
   req: http.IncomingMessage, res: http.ServerResponse, root: string, rel: string, playlist: boolean,
   base: http.OutgoingHttpHeaders, counters: HlsFileCounters,
 ): boolean {
+  const live = playlist ? livePlaylists.get(root, rel) : undefined;
+  if (live) {
+    respond(req, res, rel, playlist, base, counters, req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null, live, live.playlist!.raw);
+    return true;
+  }
   const memory = counters.memory;
   const found = memory ? lookups.get(root, rel) : undefined;
   if (!found) return false;

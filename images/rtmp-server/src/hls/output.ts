@@ -87,7 +87,7 @@ export function createHlsSinkFactory(
       // encoder (hub/timeline.ts): a stream published again never reuses a name a cache may still hold.
       const ready = Promise.all([swept, cleanups.get(key)]).then(() => undefined);
       const written = onSegment && ((seg: WrittenSegment) => onSegment(app, stream, seg));
-      e = { writer: new HlsWriter(paths, timing, stats, log, ready, written), generation: 0, active: false, cleanupTimer: null };
+      e = { writer: new HlsWriter(paths, timing, stats, log, ready, written, current.sharedDir), generation: 0, active: false, cleanupTimer: null };
       entries.set(key, e);
     }
     const entry = e;

@@ -29,6 +29,8 @@ import type { Logger } from '../log';
 import { FlvTsMuxer, TsBuffer, TsFrame } from '../protocol/mpegts';
 import { HLS_DIR_MARKER, HlsPaths } from './paths';
 import { PlaylistSegment, renderPlaylist } from './playlist';
+import { PlaylistFile } from './playlist-file';
+import { livePlaylists } from './playlist-memory';
 import { SerialQueue } from './queue';
 import { SegmentFile } from './segment-file';
 import type { MediaMessage, TimelineInfo } from '../hub/types';
@@ -152,6 +154,9 @@ export class HlsWriter {
   private lastLeadDelta = 0;
   private dirReady: Promise<void> | null = null;
   private readonly queue: SerialQueue;
+  private readonly playlistFile: PlaylistFile;
+  /** The playlist as the HTTP server finds it in livePlaylists: `{app}/{stream}.m3u8`. */
+  private readonly playlistRel: string;
   private reportedError = false;
   private reportedSkip = false;
 
@@ -164,7 +169,11 @@ export class HlsWriter {
     private readonly fsReady: Promise<void>,
     /** Called once a segment and the playlist naming it are on disk (the on_hls hook). */
     private readonly onSegment?: (s: WrittenSegment) => void,
+    /** Other processes read the HLS directory: replace the playlist atomically (playlist-file.ts). */
+    sharedDir = false,
   ) {
+    this.playlistFile = new PlaylistFile(paths, sharedDir);
+    this.playlistRel = `${path.basename(paths.appDir)}/${path.basename(paths.playlist)}`;
     this.slotMs = Math.max(1, Math.round(timing.fragmentSeconds * 1000));
     this.targetDuration = Math.max(1, Math.ceil(timing.fragmentSeconds));
     this.windowMs = Math.max(0, this.targetDuration * 1000 + 450 - this.slotMs);
@@ -213,8 +222,10 @@ export class HlsWriter {
     const names = [...this.retired, ...this.window.map((s) => s.name)];
     this.retired.length = 0;
     this.window.length = 0;
-    const { paths } = this;
+    const { paths, playlistRel } = this;
     this.queue.push(async () => {
+      livePlaylists.delete(paths.root, playlistRel);
+      await this.playlistFile.close();
       await unlinkQuiet(paths.playlist);
       await unlinkQuiet(paths.playlistTmp);
       for (const n of names) await unlinkQuiet(paths.file(n));
@@ -450,8 +461,10 @@ export class HlsWriter {
       }
       stats.segmentsWritten++;
       stats.bytesWritten += size;
-      await fsp.writeFile(paths.playlistTmp, text);
-      await fsp.rename(paths.playlistTmp, paths.playlist);
+      // The segment is on disk: players here get the new playlist at once, from memory; then the file.
+      const raw = Buffer.from(text);
+      livePlaylists.set(paths.root, this.playlistRel, paths.playlist, raw);
+      await this.playlistFile.write(raw);
       for (const n of expired) await unlinkQuiet(paths.file(n));
       this.onSegment?.({ file: paths.file(seg.name), name: seg.name, playlist: paths.playlist, durationMs: seg.durationMs, seq: seg.seq });
     });

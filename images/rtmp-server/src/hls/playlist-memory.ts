@@ -1,0 +1,30 @@
+/**
+ * The live playlists this process's HLS writers wrote, kept in memory for the HTTP server: a playlist is served
+ * from here (no file lookup, never a half-rewritten file) once the segment it names is on disk. Keyed like the
+ * file lookups: the resolved HLS root and `app/{stream}.m3u8`.
+ */
+import { ctxTemplate, targetDurationOf } from './hls-ctx';
+import type { HlsFileFound } from './file-lookups';
+
+export class PlaylistMemory {
+  private readonly entries = new Map<string, HlsFileFound>();
+
+  get(root: string, rel: string): HlsFileFound | undefined {
+    return this.entries.get(`${root}\n${rel}`);
+  }
+
+  /** The playlist at `file` (inside `root`, as `rel`) is now `raw`. */
+  set(root: string, rel: string, file: string, raw: Buffer, now = Date.now()): void {
+    this.entries.set(`${root}\n${rel}`, {
+      real: file, size: raw.length, mtimeMs: now, lastModified: new Date(now).toUTCString(),
+      playlist: { raw, template: ctxTemplate(raw), targetSeconds: targetDurationOf(raw) },
+    });
+  }
+
+  delete(root: string, rel: string): void {
+    this.entries.delete(`${root}\n${rel}`);
+  }
+}
+
+/** The process's playlists: writers set them, the HTTP media port serves them. */
+export const livePlaylists = new PlaylistMemory();
