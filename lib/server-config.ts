@@ -83,9 +83,11 @@ export interface HlsConfig {
   readonly cleanupDelaySeconds: number;
   /**
    * Other processes read `dir` (a sidecar serving it, as nginx does in OriginWithNginx, which sets this): each
-   * playlist version is written to a temporary file and renamed over the last, so no reader sees one half written.
-   * Otherwise this server, the only reader, serves playlists from memory and rewrites the file in place, which
-   * costs the file system about a third as much per segment. @default false
+   * playlist version is written to a temporary file and renamed over the last, so no reader sees one half written,
+   * and expired segments are deleted. Otherwise this server, the only reader, serves playlists from memory and
+   * rewrites the file in place, and the next segment takes over an expired segment's file (not while on_hls hooks
+   * are set: they hand out segment names), which costs the file system about a third as much per segment.
+   * @default false
    */
   readonly sharedDir: boolean;
 }

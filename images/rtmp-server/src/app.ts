@@ -91,7 +91,8 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
     () => ({ chunkSize: config.rtmp.chunkSize, maxMessageSize: config.rtmp.maxMessageSize, publishSecret: '' }), log);
   // Edges do not write HLS (as in SRS): HLS comes from the origin, cached by HTTP in front of it.
   if (config.hls.enabled && config.mode !== 'edge') {
-    hls = createHlsSinkFactory(config.hls, log, (app, stream, seg) => hooks.notifyStream('onHls', app, stream, hlsFields(app, stream, seg)));
+    hls = createHlsSinkFactory(config.hls, log, (app, stream, seg) => hooks.notifyStream('onHls', app, stream, hlsFields(app, stream, seg)),
+      () => config.hooks.onHls.length > 0);
     hub.addSinkFactory(hls);
   }
   const maxMessageSize = () => config.rtmp.maxMessageSize;

@@ -42,6 +42,8 @@ export function createHlsSinkFactory(
   cfg: HlsConfig, log: Logger,
   /** Each segment written, by stream (the on_hls hook). */
   onSegment?: (app: string, stream: string, s: WrittenSegment) => void,
+  /** Whether segment file names are handed out now (on_hls hooks configured): expired files are then never reused. */
+  segmentNamesOut?: () => boolean,
 ): HlsSinkFactory {
   let current = cfg;
   const timing: HlsTiming = {
@@ -87,7 +89,7 @@ export function createHlsSinkFactory(
       // encoder (hub/timeline.ts): a stream published again never reuses a name a cache may still hold.
       const ready = Promise.all([swept, cleanups.get(key)]).then(() => undefined);
       const written = onSegment && ((seg: WrittenSegment) => onSegment(app, stream, seg));
-      e = { writer: new HlsWriter(paths, timing, stats, log, ready, written, current.sharedDir), generation: 0, active: false, cleanupTimer: null };
+      e = { writer: new HlsWriter(paths, timing, stats, log, ready, written, { sharedDir: current.sharedDir, segmentNamesOut }), generation: 0, active: false, cleanupTimer: null };
       entries.set(key, e);
     }
     const entry = e;

@@ -4,7 +4,7 @@
  * when complete, so a segment is never seen half-written. Every call runs from the stream's serial queue,
  * so appends, the rename and the playlist that names the segment happen in that order.
  */
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 export class SegmentFile {
@@ -14,11 +14,21 @@ export class SegmentFile {
   /** The temporary file was created (only then is there anything of ours to remove). */
   private opened = false;
   private readonly tmp: string;
+  /** Bytes appended (a reused file is cut to this at the end). */
+  private written = 0;
+  /** The file is an expired segment's, renamed: its old bytes past `written` are cut at finish. */
+  private recycled = false;
 
   constructor(
     private readonly final: string,
     /** Creates the app directory; `again` after it was found missing (another stream's cleanup removed it). */
     private readonly ensureDir: (again: boolean) => Promise<void>,
+    /**
+     * An expired segment of the same stream (out of the playlist, due for deletion) to take over instead of
+     * creating a file: renamed to the temporary name at the first append and overwritten. Creating an inode per
+     * segment was the largest file system cost left per segment on ext4 (bench/README.md, ingest).
+     */
+    private reuse: string | null = null,
   ) {
     const slash = final.lastIndexOf('/');
     this.tmp = `${final.slice(0, slash + 1)}.${final.slice(slash + 1)}.tmp`;
@@ -36,6 +46,7 @@ export class SegmentFile {
         const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off);
         off += bytesWritten;
       }
+      this.written += bytes.length;
     } catch (e) {
       this.failed = true;
       throw e;
@@ -46,6 +57,7 @@ export class SegmentFile {
   async finish(tail: Buffer): Promise<void> {
     try {
       if (tail.length || !this.fh) await this.append(tail);
+      if (this.recycled && !this.failed) await this.fh!.truncate(this.written);
     } finally {
       await this.closeFile();
     }
@@ -58,6 +70,7 @@ export class SegmentFile {
 
   /** Drops what was written (a segment given up on). */
   async abort(): Promise<void> {
+    await this.dropReuse();
     if (!this.fh) return;
     await this.closeFile();
     await fsp.unlink(this.tmp).catch(() => undefined);
@@ -65,11 +78,30 @@ export class SegmentFile {
 
   private async open(): Promise<FileHandle> {
     await this.ensureDir(false);
+    const reuse = this.reuse;
+    this.reuse = null;
+    if (reuse) {
+      try {
+        await fsp.rename(reuse, this.tmp);
+        const fh = await fsp.open(this.tmp, constants.O_WRONLY | constants.O_NOFOLLOW);
+        this.recycled = true;
+        return fh;
+      } catch {
+        await fsp.unlink(this.tmp).catch(() => undefined); // then a new file, as without one to reuse
+      }
+    }
     return fsp.open(this.tmp, 'w').catch(async (e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
       await this.ensureDir(true);
       return fsp.open(this.tmp, 'w');
     });
+  }
+
+  /** The segment to reuse is not needed (given up before its first byte): it goes, as it would have. */
+  private async dropReuse(): Promise<void> {
+    const reuse = this.reuse;
+    this.reuse = null;
+    if (reuse) await fsp.unlink(reuse).catch(() => undefined);
   }
 
   private async closeFile(): Promise<void> {

@@ -59,6 +59,14 @@ export function emptyHlsStats(): HlsStats {
   return { segmentsWritten: 0, bytesWritten: 0, skippedPayloads: 0, droppedSegments: 0, writeErrors: 0, refusedNames: 0 };
 }
 
+/** What a writer may do with its files, given who else reads them. */
+export interface HlsFilePolicy {
+  /** Other processes read the directory (`hls.sharedDir`): playlists are replaced atomically, segment files never reused. */
+  readonly sharedDir: boolean;
+  /** Whether segment file names are handed out now (on_hls hooks), whose readers may still read an expired one. */
+  readonly segmentNamesOut?: () => boolean;
+}
+
 /** A segment now on disk and in the playlist. */
 export interface WrittenSegment {
   /** Absolute path of the segment. */
@@ -155,6 +163,8 @@ export class HlsWriter {
   private dirReady: Promise<void> | null = null;
   private readonly queue: SerialQueue;
   private readonly playlistFile: PlaylistFile;
+  /** An expired segment's name, kept on disk for the next segment to take over. */
+  private spare: string | null = null;
   /** The playlist as the HTTP server finds it in livePlaylists: `{app}/{stream}.m3u8`. */
   private readonly playlistRel: string;
   private reportedError = false;
@@ -169,10 +179,9 @@ export class HlsWriter {
     private readonly fsReady: Promise<void>,
     /** Called once a segment and the playlist naming it are on disk (the on_hls hook). */
     private readonly onSegment?: (s: WrittenSegment) => void,
-    /** Other processes read the HLS directory: replace the playlist atomically (playlist-file.ts). */
-    sharedDir = false,
+    private readonly files: HlsFilePolicy = { sharedDir: false },
   ) {
-    this.playlistFile = new PlaylistFile(paths, sharedDir);
+    this.playlistFile = new PlaylistFile(paths, files.sharedDir);
     this.playlistRel = `${path.basename(paths.appDir)}/${path.basename(paths.playlist)}`;
     this.slotMs = Math.max(1, Math.round(timing.fragmentSeconds * 1000));
     this.targetDuration = Math.max(1, Math.ceil(timing.fragmentSeconds));
@@ -200,6 +209,7 @@ export class HlsWriter {
   /** The publisher stopped: flush the open segment; files stay until `cleanup()`. */
   end(): void {
     this.discontinue(Start.Verify);
+    this.dropSpare();
   }
 
   /** A new publisher of the same stream within the cleanup delay: continue the sequence after a discontinuity. */
@@ -219,7 +229,8 @@ export class HlsWriter {
     this.cur = null;
     this.held = [];
     if (open) this.queue.push(() => open.abort());
-    const names = [...this.retired, ...this.window.map((s) => s.name)];
+    const names = [...this.retired, ...this.window.map((s) => s.name), ...(this.spare ? [this.spare] : [])];
+    this.spare = null;
     this.retired.length = 0;
     this.window.length = 0;
     const { paths, playlistRel } = this;
@@ -373,10 +384,12 @@ export class HlsWriter {
     }
     const seq = slot + this.shift;
     if (!warmup) this.lastSeq = seq;
+    const reuse = warmup || !this.spare ? null : this.paths.file(this.spare);
+    if (!warmup) this.spare = null;
     const file = warmup ? null : new SegmentFile(this.paths.file(this.paths.segmentName(seq)), (again) => {
       if (again) this.dirReady = null; // another stream's cleanup removed the shared app directory just now
       return this.ensureDir();
-    });
+    }, reuse);
     // The TS bytes stream to the file as they are muxed (one write per SPILL_BYTES, off the media path);
     // a warm-up's pieces are only recycled, so it costs one piece of memory and no disk.
     const out: TsBuffer = new TsBuffer(SPILL_BYTES, (bytes) => (seg.file ? this.spill(seg, bytes) : out.recycle(bytes)));
@@ -447,6 +460,12 @@ export class HlsWriter {
     this.window.push(seg);
     this.trimWindow();
     const expired = this.retired.splice(0, Math.max(0, this.retired.length - RETIRED_KEEP));
+    // Expired segments' files are taken over by the next segment instead of deleted (segment-file.ts), unless
+    // another process may still read one: a sidecar serving the directory, or an on_hls hook told its name.
+    if (!this.files.sharedDir && !this.files.segmentNamesOut?.()) {
+      if (this.spare) expired.push(this.spare); // not taken over since: deleted after all
+      this.spare = expired.shift() ?? null;
+    }
     const text = renderPlaylist(this.window, this.targetDuration, this.discontinuitySeq);
     const data = cur.out.bytes();
     const size = cur.out.total;
@@ -468,6 +487,13 @@ export class HlsWriter {
       for (const n of expired) await unlinkQuiet(paths.file(n));
       this.onSegment?.({ file: paths.file(seg.name), name: seg.name, playlist: paths.playlist, durationMs: seg.durationMs, seq: seg.seq });
     });
+  }
+
+  /** Deletes the spare segment file (the stream ended: no next segment takes it over). */
+  private dropSpare(): void {
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) { const file = this.paths.file(spare); this.queue.push(() => unlinkQuiet(file)); }
   }
 
   /** Keeps at most `windowSeconds` of segments in the playlist (always the newest one). */
