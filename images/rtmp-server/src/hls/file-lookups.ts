@@ -6,7 +6,7 @@
  * segment deleted from disk is answered at most SEGMENT_MS longer (it had already left the playlist). Only what
  * was found is kept: a missing file is looked up again on every request.
  */
-import type { CtxTemplate } from './hls-ctx';
+import { CtxTemplate, ctxTemplate, targetDurationOf } from './hls-ctx';
 
 export const PLAYLIST_MS = 250;
 export const SEGMENT_MS = 1000;
@@ -25,6 +25,16 @@ export interface HlsFileFound {
 
 interface Entry { readonly found: HlsFileFound; readonly until: number }
 
+/** Where a file is kept by the maps that answer requests for it (these lookups, the live playlists). */
+export function fileKey(root: string, rel: string): string {
+  return `${root}\n${rel}`;
+}
+
+/** `found` with a playlist's bytes, cut for adding each viewer's hls_ctx, and its target duration. */
+export function withPlaylist(found: HlsFileFound, raw: Buffer): HlsFileFound {
+  return { ...found, playlist: { raw, template: ctxTemplate(raw), targetSeconds: targetDurationOf(raw) } };
+}
+
 export class HlsFileLookups {
   private readonly entries = new Map<string, Entry>();
   /** Lookups running: requests for the same file while one runs wait for it instead of starting their own. */
@@ -33,7 +43,7 @@ export class HlsFileLookups {
   constructor(private readonly now: () => number = Date.now) {}
 
   get(root: string, rel: string): HlsFileFound | undefined {
-    const key = `${root}\n${rel}`;
+    const key = fileKey(root, rel);
     const e = this.entries.get(key);
     if (!e) return undefined;
     if (e.until > this.now()) return e.found;
@@ -43,7 +53,7 @@ export class HlsFileLookups {
 
   /** What `look()` finds for the file, kept; a lookup of the same file already running is shared instead. */
   lookUp(root: string, rel: string, look: () => Promise<HlsFileFound>): Promise<HlsFileFound> {
-    const key = `${root}\n${rel}`;
+    const key = fileKey(root, rel);
     let p = this.running.get(key);
     if (!p) {
       p = look().then((found) => { this.set(key, found); return found; }).finally(() => this.running.delete(key));

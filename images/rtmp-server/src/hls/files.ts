@@ -13,8 +13,8 @@ import type * as http from 'node:http';
 import * as path from 'node:path';
 import { isInside } from './paths';
 import { isValidName } from '../hub/stream-names';
-import { clientAddress, ctxFor, ctxOf, ctxTemplate, fillCtx, targetDurationOf } from './hls-ctx';
-import { HlsFileFound, HlsFileLookups } from './file-lookups';
+import { clientAddress, ctxFor, ctxOf, fillCtx } from './hls-ctx';
+import { HlsFileFound, HlsFileLookups, withPlaylist } from './file-lookups';
 import { livePlaylists } from './playlist-memory';
 import type { HlsHttpStats } from './http-stats';
 import { PROXIED_HEADER } from './proxy';
@@ -100,9 +100,10 @@ function sendKnown(
   req: http.IncomingMessage, res: http.ServerResponse, root: string, rel: string, playlist: boolean,
   base: http.OutgoingHttpHeaders, counters: HlsFileCounters,
 ): boolean {
+  const viewers = req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null;
   const live = playlist ? livePlaylists.get(root, rel) : undefined;
   if (live) {
-    respond(req, res, rel, playlist, base, counters, req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null, live, live.playlist!.raw);
+    respond(req, res, rel, playlist, base, counters, viewers, live, live.playlist!.raw);
     return true;
   }
   const memory = counters.memory;
@@ -110,7 +111,7 @@ function sendKnown(
   if (!found) return false;
   const body = bodyInMemory(req, found, memory!);
   if (body === undefined) return false;
-  respond(req, res, rel, playlist, base, counters, req.headers[PROXIED_HEADER] ? null : counters.viewers ?? null, found, body);
+  respond(req, res, rel, playlist, base, counters, viewers, found, body);
   return true;
 }
 
@@ -173,10 +174,6 @@ async function lookUp(root: string, rel: string, playlist: boolean, memory: Segm
   } finally {
     await fh.close();
   }
-}
-
-function withPlaylist(found: HlsFileFound, raw: Buffer): HlsFileFound {
-  return { ...found, playlist: { raw, template: ctxTemplate(raw), targetSeconds: targetDurationOf(raw) } };
 }
 
 /** Answers with `body` (a segment, or the playlist as written, filled with the viewer's hls_ctx here); none for HEAD. */

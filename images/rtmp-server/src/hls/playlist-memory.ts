@@ -3,26 +3,22 @@
  * from here (no file lookup, never a half-rewritten file) once the segment it names is on disk. Keyed like the
  * file lookups: the resolved HLS root and `app/{stream}.m3u8`.
  */
-import { ctxTemplate, targetDurationOf } from './hls-ctx';
-import type { HlsFileFound } from './file-lookups';
+import { fileKey, HlsFileFound, withPlaylist } from './file-lookups';
 
 export class PlaylistMemory {
   private readonly entries = new Map<string, HlsFileFound>();
 
   get(root: string, rel: string): HlsFileFound | undefined {
-    return this.entries.get(`${root}\n${rel}`);
+    return this.entries.get(fileKey(root, rel));
   }
 
   /** The playlist at `file` (inside `root`, as `rel`) is now `raw`. */
   set(root: string, rel: string, file: string, raw: Buffer, now = Date.now()): void {
-    this.entries.set(`${root}\n${rel}`, {
-      real: file, size: raw.length, mtimeMs: now, lastModified: new Date(now).toUTCString(),
-      playlist: { raw, template: ctxTemplate(raw), targetSeconds: targetDurationOf(raw) },
-    });
+    this.entries.set(fileKey(root, rel), withPlaylist({ real: file, size: raw.length, mtimeMs: now, lastModified: new Date(now).toUTCString() }, raw));
   }
 
   delete(root: string, rel: string): void {
-    this.entries.delete(`${root}\n${rel}`);
+    this.entries.delete(fileKey(root, rel));
   }
 }
 

@@ -384,8 +384,8 @@ export class HlsWriter {
     }
     const seq = slot + this.shift;
     if (!warmup) this.lastSeq = seq;
-    const reuse = warmup || !this.spare ? null : this.paths.file(this.spare);
-    if (!warmup) this.spare = null;
+    let reuse: string | null = null;
+    if (!warmup && this.spare) { reuse = this.paths.file(this.spare); this.spare = null; }
     const file = warmup ? null : new SegmentFile(this.paths.file(this.paths.segmentName(seq)), (again) => {
       if (again) this.dirReady = null; // another stream's cleanup removed the shared app directory just now
       return this.ensureDir();
