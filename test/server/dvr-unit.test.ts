@@ -87,6 +87,30 @@ describe('dvr recorder', () => {
     factory.close();
   });
 
+  test('recordings started in the same millisecond get -1, -2 and never overwrite each other', async () => {
+    const dir = tmp('dvr-same-path-');
+    const closed: DvrFileInfo[] = [];
+    const cfg: DvrConfig = { ...DEFAULT_SERVER_CONFIG.dvr, enabled: true, dir, segmentSeconds: 3 };
+    const factory = createDvrSinkFactory(cfg, log, { onFileClosed: (i) => closed.push(i) });
+    const sink = factory('live', 'cam')!;
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000); // every file starts in this millisecond
+    try {
+      for (const t of readFlvTags(fixture)) sink.onMessage({ type: t.type, timestamp: t.timestamp, payload: t.payload });
+    } finally {
+      now.mockRestore();
+    }
+    sink.end();
+    await factory.flush();
+
+    expect(closed.map((c) => path.basename(c.file)).sort()).toEqual(['1800000000000-1.flv', '1800000000000-2.flv', '1800000000000.flv']);
+    for (const c of closed) {
+      expect(fs.statSync(c.file).size).toBe(c.bytes);
+      expect(readFlvTags(c.file)[0].type).toBe(18);
+    }
+    expect(factory.stats).toMatchObject({ filesWritten: 3, writeErrors: 0 });
+    factory.close();
+  });
+
   test('a disabled factory or an unsafe name records nothing', () => {
     const dir = tmp('dvr-none-');
     const factory = createDvrSinkFactory({ ...DEFAULT_SERVER_CONFIG.dvr, enabled: true, dir }, log);

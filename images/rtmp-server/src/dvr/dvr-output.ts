@@ -12,7 +12,7 @@ import type { DvrConfig } from '../../../../lib/server-config';
 import type { MediaSink } from '../hub/types';
 import type { Logger } from '../log';
 import { ClosedRecording, DvrRecorder, DvrStats, emptyDvrStats } from './dvr-recorder';
-import { dvrPaths } from './dvr-paths';
+import { DvrPaths, dvrPaths } from './dvr-paths';
 import { remuxToMp4 } from './remux';
 import { deleteOldRecordings, retentionIntervalMs } from './retention';
 
@@ -51,6 +51,20 @@ export function createDvrSinkFactory(cfg: DvrConfig, log: Logger, options: DvrOp
   const stats = emptyDvrStats();
   const recorders = new Set<DvrRecorder>();
   const finishing = new Set<Promise<void>>();
+  /**
+   * Temp paths of the recordings open or finishing in this process. Two recordings whose template renders the same
+   * path (started in the same millisecond, or a template coarser than that) would share one temp file and the second
+   * would be renamed over the first; the later one gets `-1`, `-2`, … instead.
+   */
+  const claimed = new Set<string>();
+  const claim = (p: DvrPaths): DvrPaths => {
+    let free = p;
+    const base = p.temp.slice(0, -'.flv.tmp'.length);
+    const ext = p.file.slice(p.file.lastIndexOf('.'));
+    for (let n = 1; claimed.has(free.temp); n++) free = { root: p.root, file: `${base}-${n}${ext}`, temp: `${base}-${n}.flv.tmp` };
+    claimed.add(free.temp);
+    return free;
+  };
 
   const finish = async (app: string, stream: string, c: ClosedRecording): Promise<void> => {
     let file = c.paths.file;
@@ -102,10 +116,11 @@ export function createDvrSinkFactory(cfg: DvrConfig, log: Logger, options: DvrOp
       segmentSeconds: () => current.segmentSeconds,
       pathsFor: (startMs) => {
         const paths = dvrPaths(current.dir, current.pathTemplate, current.format, app, stream, startMs);
-        return paths ? { paths, format: current.format } : null;
+        return paths ? { paths: claim(paths), format: current.format } : null;
       },
+      release: (paths) => { claimed.delete(paths.temp); },
       finish: (c) => {
-        const p = finish(app, stream, c).finally(() => finishing.delete(p));
+        const p = finish(app, stream, c).finally(() => { finishing.delete(p); claimed.delete(c.paths.temp); });
         finishing.add(p);
         return p;
       },

@@ -47,6 +47,8 @@ export interface RecorderDeps {
   /** Paths for a file starting now, or null (unsafe name: the stream is not recorded). */
   readonly pathsFor: (startMs: number) => { paths: DvrPaths; format: DvrFormat } | null;
   readonly finish: (closed: ClosedRecording) => Promise<void>;
+  /** A file from `pathsFor` that was never opened (so never finished): its paths are free again. */
+  readonly release: (paths: DvrPaths) => void;
   readonly stats: DvrStats;
   readonly log: Logger;
 }
@@ -214,7 +216,7 @@ export class DvrRecorder {
     this.queue.push(async () => {
       // Never opened (a link or another file in the way, no space for the directory): nothing of ours to finish,
       // and whatever is at the path is not ours to delete.
-      if (!f.handle) return;
+      if (!f.handle) { this.deps.release(f.paths); return; }
       // A write that failed later (disk full) leaves an FLV readable up to the failure: it is kept, not deleted.
       await f.handle.close();
       const closed: ClosedRecording = {
