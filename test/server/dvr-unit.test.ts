@@ -7,6 +7,7 @@ import pino from 'pino';
 import { checkServerConfig, DEFAULT_SERVER_CONFIG, DvrConfig, resolveServerConfig } from '../../lib/server-config';
 import { DvrFileInfo, createDvrSinkFactory } from '../../images/rtmp-server/src/dvr/dvr-output';
 import { dvrPaths, prepareDirectory, renderTemplate } from '../../images/rtmp-server/src/dvr/dvr-paths';
+import { numbered, placeFile } from '../../images/rtmp-server/src/dvr/place-file';
 import { deleteOldRecordings } from '../../images/rtmp-server/src/dvr/retention';
 import { readFlvTags } from '../helpers/flv-file';
 import { makeFlv } from '../helpers/media';
@@ -60,6 +61,15 @@ describe('dvr paths', () => {
 describe('dvr recorder', () => {
   let fixture: string;
   beforeAll(async () => { fixture = await makeFlv(path.join(tmp('dvr-fixture-'), 'nine.flv'), 9); });
+  /** Feeds the fixture with the clock stopped at 1800000000000 ms (file names render `[timestamp]` from it). */
+  const feedAtOneInstant = (sink: { onMessage: (m: { type: 8 | 9 | 18; timestamp: number; payload: Buffer }) => void }) => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    try {
+      for (const t of readFlvTags(fixture)) sink.onMessage({ type: t.type, timestamp: t.timestamp, payload: t.payload });
+    } finally {
+      now.mockRestore();
+    }
+  };
 
   test('segmentSeconds rolls files at keyframes; each file is whole and reported through onFileClosed', async () => {
     const dir = tmp('dvr-roll-');
@@ -93,12 +103,7 @@ describe('dvr recorder', () => {
     const cfg: DvrConfig = { ...DEFAULT_SERVER_CONFIG.dvr, enabled: true, dir, segmentSeconds: 3 };
     const factory = createDvrSinkFactory(cfg, log, { onFileClosed: (i) => closed.push(i) });
     const sink = factory('live', 'cam')!;
-    const now = jest.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000); // every file starts in this millisecond
-    try {
-      for (const t of readFlvTags(fixture)) sink.onMessage({ type: t.type, timestamp: t.timestamp, payload: t.payload });
-    } finally {
-      now.mockRestore();
-    }
+    feedAtOneInstant(sink); // every file starts in the same millisecond
     sink.end();
     await factory.flush();
 
@@ -109,6 +114,47 @@ describe('dvr recorder', () => {
     }
     expect(factory.stats).toMatchObject({ filesWritten: 3, writeErrors: 0 });
     factory.close();
+  });
+
+  test('a recording finished earlier at the same path (an earlier run) is never replaced: the new one is numbered', async () => {
+    const dir = tmp('dvr-earlier-');
+    const earlier = path.join(dir, 'live/cam/1800000000000.flv');
+    fs.mkdirSync(path.dirname(earlier), { recursive: true });
+    fs.writeFileSync(earlier, 'an earlier run');
+    fs.writeFileSync(numbered(earlier, 1), 'and another');
+    const closed: DvrFileInfo[] = [];
+    const factory = createDvrSinkFactory({ ...DEFAULT_SERVER_CONFIG.dvr, enabled: true, dir }, log, { onFileClosed: (i) => closed.push(i) });
+    const sink = factory('live', 'cam')!;
+    feedAtOneInstant(sink);
+    sink.end();
+    await factory.flush();
+
+    expect(closed.map((c) => path.basename(c.file))).toEqual(['1800000000000-2.flv']);
+    expect(fs.readFileSync(earlier, 'utf8')).toBe('an earlier run');
+    expect(fs.readFileSync(numbered(earlier, 1), 'utf8')).toBe('and another');
+    expect(fs.statSync(closed[0].file).size).toBe(closed[0].bytes);
+    expect(fs.readdirSync(path.dirname(earlier)).sort()).toEqual(['1800000000000-1.flv', '1800000000000-2.flv', '1800000000000.flv']);
+    factory.close();
+  });
+
+  test('placeFile: no-clobber by hard link, and by check-then-rename on a volume without hard links', async () => {
+    const dir = tmp('dvr-place-');
+    const put = (name: string, text: string) => { fs.writeFileSync(path.join(dir, name), text); return path.join(dir, name); };
+    put('a.flv', 'old');
+    expect(await placeFile(put('x.tmp', 'new'), path.join(dir, 'a.flv'))).toBe(path.join(dir, 'a-1.flv'));
+    expect(fs.readFileSync(path.join(dir, 'a.flv'), 'utf8')).toBe('old');
+    expect(fs.existsSync(path.join(dir, 'x.tmp'))).toBe(false);
+    const noLinks = jest.spyOn(fs.promises, 'link').mockRejectedValue(Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' }));
+    try {
+      expect(await placeFile(put('y.tmp', 'newer'), path.join(dir, 'a.flv'))).toBe(path.join(dir, 'a-2.flv'));
+      expect(await placeFile(put('z.tmp', 'free'), path.join(dir, 'b.flv'))).toBe(path.join(dir, 'b.flv'));
+    } finally {
+      noLinks.mockRestore();
+    }
+    expect(['a.flv', 'a-1.flv', 'a-2.flv', 'b.flv'].map((n) => fs.readFileSync(path.join(dir, n), 'utf8'))).toEqual(['old', 'new', 'newer', 'free']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a-1.flv', 'a-2.flv', 'a.flv', 'b.flv']);
+    // Any other failure is the caller's (reported as a write error), not a silent rename.
+    await expect(placeFile(path.join(dir, 'missing.tmp'), path.join(dir, 'c.flv'))).rejects.toThrow(/ENOENT/);
   });
 
   test('a disabled factory or an unsafe name records nothing', () => {

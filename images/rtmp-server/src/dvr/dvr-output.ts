@@ -1,6 +1,6 @@
 /**
  * Recording (DVR) for the hub: a MediaSink factory that gives every published stream a DvrRecorder, finishes
- * each closed file (rename from `.flv.tmp`, or remux to MP4 with ffmpeg) and reports it through `onFileClosed`
+ * each closed file (moved from `.flv.tmp` without replacing any file, place-file.ts, or remuxed to MP4 with ffmpeg) and reports it through `onFileClosed`
  * (the SRS `on_dvr` callback is wired to it), and runs the `dvr.keepHours` retention.
  *
  * Reload: format, segmentSeconds, pathTemplate and keepHours apply to the next file / sweep; `dvr.dir` and
@@ -13,6 +13,7 @@ import type { MediaSink } from '../hub/types';
 import type { Logger } from '../log';
 import { ClosedRecording, DvrRecorder, DvrStats, emptyDvrStats } from './dvr-recorder';
 import { DvrPaths, dvrPaths } from './dvr-paths';
+import { placeFile } from './place-file';
 import { remuxToMp4 } from './remux';
 import { deleteOldRecordings, retentionIntervalMs } from './retention';
 
@@ -74,7 +75,7 @@ export function createDvrSinkFactory(cfg: DvrConfig, log: Logger, options: DvrOp
         const tmp = `${c.paths.file}.tmp`;
         try {
           await remuxToMp4(c.paths.temp, tmp);
-          await fsp.rename(tmp, file);
+          file = await placeFile(tmp, file);
           await fsp.unlink(c.paths.temp);
         } catch (e) {
           // The recording is kept as FLV rather than lost.
@@ -83,10 +84,10 @@ export function createDvrSinkFactory(cfg: DvrConfig, log: Logger, options: DvrOp
           file = c.paths.file.replace(/\.mp4$/, '.flv');
           format = 'flv';
           log.error({ event: 'dvr-remux-failed', app, stream, file, err: (e as Error).message }, 'MP4 remux failed; kept the FLV');
-          await fsp.rename(c.paths.temp, file);
+          file = await placeFile(c.paths.temp, file);
         }
       } else {
-        await fsp.rename(c.paths.temp, file);
+        file = await placeFile(c.paths.temp, file);
       }
     } catch (e) {
       stats.writeErrors++;
