@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hls-cost-'));
   try {
     const factory = createHlsSinkFactory(
-      { enabled: true, dir: path.join(work, 'native'), fragmentSeconds: 2, windowSeconds: 10, cleanupDelaySeconds: 0 },
+      { enabled: true, dir: path.join(work, 'native'), fragmentSeconds: 2, windowSeconds: 10, cleanupDelaySeconds: 0, sharedDir: false },
       pino({ level: 'silent' }));
     await factory.swept;
     await nativeRun(factory, tags, 'warmup'); // JIT warm-up, not counted

@@ -22,4 +22,6 @@ fi
 
 npm ci --no-audit --no-fund
 npm run build
+# Types of the tests, benches and scripts too (jest and ts-node only transpile them).
+npx tsc --noEmit -p tsconfig.test.json
 npx jest --ci "$@"

@@ -78,7 +78,7 @@ test('by default an expired segment\'s file becomes a later segment, whose bytes
   expect(names.filter((n) => n.endsWith('.ts')).length).toBeLessThanOrEqual(pl.segments.length + 1);
 });
 
-test.each([
+test.each<[string, { sharedDir?: boolean; namesOut?: boolean }]>([
   ['hls.sharedDir', { sharedDir: true }],
   ['on_hls hooks told the names', { namesOut: true }],
 ])('with %s a reader holding an expired segment keeps reading its bytes', async (_what, over) => {
