@@ -80,6 +80,10 @@ export interface CellResult {
   readonly badReport?: { duplicatesRefused: number; duplicates: number; backwardsOnTime: number; stallsPublishing: number; strayFiles: string[] };
   readonly errors: string[];
   ratioToNginx?: number | null;
+  /** Repeated cells (rounds.ts): every round's CPU-ms per stream-second, in round order; this row is the median round. */
+  readonly roundCpu?: number[];
+  /** Repeated cells, companion: round k's CPU over nginx-rtmp's round k (the ratio reported is their median). */
+  readonly pairedRatios?: number[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@
 // the README's "streams per origin core" sizing table.
 import { linePlot } from '../fanout/plot-svg';
 import { CellResult } from './cell';
+import { median } from './rounds';
 
 const f = (x: number | null | undefined, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(x >= 0.995 && x < 1 ? 1 : 0)}%`);
@@ -11,16 +12,29 @@ export const KEEP_UP = 0.99;
 
 const plain = (r: CellResult) => r.relayTargets === 0 && r.bad === 0;
 
-/** Fills `ratioToNginx`: CPU per stream-second over nginx-rtmp's in the same cell (rate, HLS, N). */
+/**
+ * Fills `ratioToNginx`: CPU per stream-second over nginx-rtmp's in the same cell (rate, HLS, N); for repeated
+ * cells, the median of the rounds' paired ratios.
+ */
 export function addRatios(rows: CellResult[]): void {
   for (const r of rows) {
     const ref = rows.find((x) => x.server === 'nginx' && plain(x) && x.rate === r.rate && x.hls === r.hls && x.n === r.n);
-    r.ratioToNginx = ref && plain(r) ? r.cpuMsPerStreamSec / ref.cpuMsPerStreamSec : null;
+    if (!ref || !plain(r)) r.ratioToNginx = null;
+    else if (r.pairedRatios?.length) r.ratioToNginx = median(r.pairedRatios);
+    else r.ratioToNginx = r.cpuMsPerStreamSec / ref.cpuMsPerStreamSec;
   }
 }
 
+/** "0.92–1.10" over a repeated cell's paired ratios ('' for a single round). */
+const ratioRange = (r: CellResult) => (r.pairedRatios && r.pairedRatios.length > 1
+  ? ` (${f(Math.min(...r.pairedRatios), 2)}–${f(Math.max(...r.pairedRatios), 2)})` : '');
+
 function notes(r: CellResult): string {
   const n: string[] = [];
+  if (r.roundCpu) {
+    n.push(`${r.roundCpu.length} rounds: ${r.roundCpu.map((x) => f(x, 2)).join(' / ')} CPU-ms` +
+      (r.pairedRatios ? `, × nginx-rtmp ${r.pairedRatios.map((x) => f(x, 2)).join(' / ')}` : ''));
+  }
   if (r.publishing < r.n) n.push(`${r.n - r.publishing} not publishing`);
   if (r.probes.length) n.push(`ffprobe ${r.probes.filter((p) => p.ok).length}/${r.probes.length} (${r.probes[0].detail})`);
   if (r.clientCpuPct > 90) n.push('load client saturated');
@@ -84,10 +98,12 @@ export function sizingTable(rows: CellResult[]): string {
     if (!r) continue;
     const perCore = Math.floor(1000 / r.cpuMsPerStreamSec);
     out.push(`| ${server === 'nginx' ? 'nginx-rtmp' : 'companion origin'} | ${rate} (${f(r.mbps, 2)} Mbit/s) | ${r.n} streams | ${f(r.cpuMsPerStreamSec, 2)} | ` +
-      `${f(r.ratioToNginx, 2)} | ~${perCore} | ${f(r.rssPerStreamMB * 1024)} KB | ${mine.length > 1 ? `${f(marginalRssKB(mine))} KB (${mine[1].n} → ${r.n})` : '–'} |`);
+      `${f(r.ratioToNginx, 2)}${ratioRange(r)} | ~${perCore} | ${f(r.rssPerStreamMB * 1024)} KB | ${mine.length > 1 ? `${f(marginalRssKB(mine))} KB (${mine[1].n} → ${r.n})` : '–'} |`);
   }
   out.push('', 'Streams per core = 1000 ÷ CPU-ms per stream-second at the largest stream count that kept up, HLS on (2 s ' +
     'fragments), on a shared 2-core machine; leave headroom (players, API, GC) rather than running a core at 100%. ' +
+    'HLS-on cells run in rounds (`--repeat`, both servers back to back each round): a row is the server\'s median round, ' +
+    'its ratio the median of the rounds\' paired ratios (their range in brackets). ' +
     'RSS / stream is over the idle server; RSS per added stream is the slope between the two largest counts that kept up.');
   return out.join('\n');
 }

@@ -13,6 +13,7 @@ import { ensureNginx, nginxVersion } from '../fanout/nginx';
 import { runBench } from '../fanout/procs';
 import { Frame, keepProfile } from '../fanout/profile-summary';
 import { CellResult, CellSpec, runCell } from './cell';
+import { combineRounds } from './rounds';
 import { addRatios, cellTable, ingestPlot, KEEP_UP, limitsTable, relayTable, sizingTable } from './report';
 import { ServerKind } from './servers';
 
@@ -27,6 +28,7 @@ const USAGE = `npm run bench -- --ingest 50,200 [options]   (or npm run bench:in
   --rates 600k,2.6M             streams (600k: 360p ~0.6 Mbit/s; 2.6M: 720p ~2.6 Mbit/s)
   --hls on,off                  HLS settings to run
   --servers companion,nginx     servers to compare
+  --repeat 3                    rounds of each HLS-on cell (both servers per round; the median is reported)
   --window 15 --warmup 4        measurement window and warm-up, seconds
   --relay 50                    relay cells: this many 2.6M streams pushed to 1 and to 5 nginx-rtmp targets (0 skips)
   --bad-input N                 also run N publishers + 50 misbehaving ones (HLS on, 2.6M), both servers (0 skips)
@@ -48,6 +50,7 @@ const { values: a } = parseArgs({
     rates: { type: 'string', default: Object.keys(RATES).join(',') },
     hls: { type: 'string', default: 'on,off' },
     servers: { type: 'string', default: 'companion,nginx' },
+    repeat: { type: 'string', default: '3' },
     window: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '4' },
     relay: { type: 'string', default: '50' },
@@ -83,6 +86,8 @@ async function main(): Promise<void> {
   const hlsModes = a.hls!.split(',').map((h) => h.trim() === 'on');
   const servers = a.servers!.split(',').map((s) => s.trim()) as ServerKind[];
   for (const s of servers) if (s !== 'companion' && s !== 'nginx') throw new Error(`unknown server ${s}`);
+  const repeat = Number(a.repeat);
+  if (![1, 3, 5, 7, 9].includes(repeat)) throw new Error(`--repeat must be odd, 1-9 (the median round is a round), got ${a.repeat}`);
   const deadline = Date.now() + Number(a['max-minutes']) * 60_000;
   const base = { windowSec: Number(a.window), warmupSec: Number(a.warmup), serverCpu: core(a['server-cpu']!), clientCpu: core(a['client-cpu']!) };
 
@@ -95,13 +100,12 @@ async function main(): Promise<void> {
 
   const rows: CellResult[] = [];
   const failures: { cell: string; error: string }[] = [];
-  const run = async (spec: CellSpec): Promise<CellResult | null> => {
-    const label = `${spec.server} ${spec.rate} hls ${spec.hls ? 'on' : 'off'} N=${spec.n}${spec.relayTargets ? ` relay ${spec.relayTargets}` : ''}${spec.bad ? ` bad ${spec.bad}` : ''}`;
+  const measure = async (spec: CellSpec, round = ''): Promise<CellResult | null> => {
+    const label = `${spec.server} ${spec.rate} hls ${spec.hls ? 'on' : 'off'} N=${spec.n}${spec.relayTargets ? ` relay ${spec.relayTargets}` : ''}${spec.bad ? ` bad ${spec.bad}` : ''}${round}`;
     if (Date.now() > deadline) { failures.push({ cell: label, error: 'skipped: --max-minutes reached' }); return null; }
     try {
       const r = await runCell(spec);
-      rows.push(r);
-      console.log(line(r));
+      console.log(line(r) + round);
       return r;
     } catch (e) {
       failures.push({ cell: label, error: (e as Error).message });
@@ -109,17 +113,31 @@ async function main(): Promise<void> {
       return null;
     }
   };
+  const run = async (spec: CellSpec): Promise<CellResult | null> => {
+    const r = await measure(spec);
+    if (r) rows.push(r);
+    return r;
+  };
 
-  // Each server runs at growing N until it stops keeping up; the order of servers alternates so drift hits both.
+  // Each server runs at growing N until it stops keeping up. HLS-on cells (the targets) run `--repeat` rounds,
+  // each round both servers back to back in alternating order, so drift on the shared machine hits both alike;
+  // a cell reports each server's median round and the median of the rounds' paired ratios (rounds.ts).
   for (const rate of rates) {
     for (const hls of hlsModes) {
       const stopped = new Set<ServerKind>();
       for (const [i, n] of counts.entries()) {
-        for (const server of i % 2 ? [...servers].reverse() : servers) {
-          if (stopped.has(server)) continue;
-          const r = await run({ ...base, server, rate, media: media.get(rate)!, hls, n });
-          if (!r || r.okShare < KEEP_UP) stopped.add(server);
+        const rounds = new Map<ServerKind, CellResult[]>(servers.map((s) => [s, []]));
+        const roundCount = hls ? repeat : 1;
+        for (let k = 0; k < roundCount; k++) {
+          for (const server of (i + k) % 2 ? [...servers].reverse() : servers) {
+            if (stopped.has(server)) continue;
+            const r = await measure({ ...base, server, rate, media: media.get(rate)!, hls, n }, roundCount > 1 ? ` round ${k + 1}/${roundCount}` : '');
+            if (r) rounds.get(server)!.push(r);
+            // A round that does not keep up ends the server's climb: the limit is the first N any round missed.
+            if (!r || r.okShare < KEEP_UP) stopped.add(server);
+          }
         }
+        rows.push(...combineRounds(rounds));
       }
     }
   }
