@@ -104,7 +104,9 @@ export function createMediaApp(initial: ServerConfig, log: Logger): MediaApp {
   const ctx: SessionContext = {
     hub,
     log,
-    settings: () => ({ auth: config.auth, maxMessageSize: config.rtmp.maxMessageSize, chunkSize: config.rtmp.chunkSize }),
+    settings: () => ({
+      auth: config.auth, maxMessageSize: config.rtmp.maxMessageSize, chunkSize: config.rtmp.chunkSize, mergeReadMs: config.rtmp.mergeReadMs,
+    }),
     publishUpstream: edge ? (app, stream, query) => edge.publishUpstream(app, stream, query) : undefined,
     hooks,
     forwarder: forwarder ?? undefined,

@@ -11,6 +11,8 @@ export interface SessionSettings {
   readonly auth: AuthConfig;
   readonly maxMessageSize: number;
   readonly chunkSize: number;
+  /** rtmp.mergeReadMs: publishers' sockets are read at most this often. */
+  readonly mergeReadMs: number;
 }
 
 /** An upstream publish (edge → origin) that an accepted local publish feeds. */

@@ -225,6 +225,7 @@ export class RtmpSession {
       this.forwards = this.ctx.forwarder.start({ app: this.app, stream: this.streamName, param: this.query }, forwardUrls);
     }
     this.conn.established();
+    this.conn.mergeReads(this.ctx.settings().mergeReadMs);
     this.unwatchIdle = publishIdle.watch(() => this.conn.bytesIn, () => this.conn.fail('publisher idle'));
     this.ctx.hub.countAccepted();
     this.status('status', 'NetStream.Publish.Start', `${this.streamName} is now published.`);

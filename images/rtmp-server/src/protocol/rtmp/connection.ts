@@ -18,6 +18,7 @@ import {
 } from './constants';
 import { ProtocolError } from './errors';
 import { ClientHandshake, ServerHandshake } from './handshake';
+import { holdReads } from './read-merge';
 import { readIntoShared } from './socket-reads';
 
 export interface RtmpConnectionOptions {
@@ -59,6 +60,8 @@ export class RtmpConnection {
   private peerWindow = 0;
   private lastAck = 0;
   private setupTimer: NodeJS.Timeout | null;
+  /** Merged reads (read-merge.ts): 0 reads as bytes arrive. */
+  private mergeReadMs = 0;
 
   constructor(readonly socket: Socket, readonly opts: RtmpConnectionOptions) {
     const send = (b: Buffer) => this.write(b);
@@ -78,6 +81,11 @@ export class RtmpConnection {
   /** Client side: sends C0+C1. */
   start(): void {
     if (this.handshake instanceof ClientHandshake) this.handshake.start();
+  }
+
+  /** From now on, reads at most once per `ms` (a publisher's socket: read-merge.ts); 0 reads as bytes arrive. */
+  mergeReads(ms: number): void {
+    this.mergeReadMs = ms;
   }
 
   /** The session is established: no more setup deadline. */
@@ -100,6 +108,7 @@ export class RtmpConnection {
         this.onReady();
       }
       if (data.length) this.decoder.push(data);
+      if (this.mergeReadMs > 0 && !this.closed) holdReads(this.socket, this.mergeReadMs);
       if (this.peerWindow > 0 && this.bytesIn - this.lastAck >= this.peerWindow) {
         this.lastAck = this.bytesIn;
         this.sendControl(MSG_ACK, u32(this.bytesIn >>> 0));
