@@ -61,6 +61,13 @@ describe('dvr paths', () => {
 describe('dvr recorder', () => {
   let fixture: string;
   beforeAll(async () => { fixture = await makeFlv(path.join(tmp('dvr-fixture-'), 'nine.flv'), 9); });
+  /** A recording factory into a fresh directory, its onFileClosed reports, and the sink of live/cam. */
+  const recorder = (prefix: string, dvr: Partial<DvrConfig> = {}) => {
+    const dir = tmp(prefix);
+    const closed: DvrFileInfo[] = [];
+    const factory = createDvrSinkFactory({ ...DEFAULT_SERVER_CONFIG.dvr, enabled: true, dir, ...dvr }, log, { onFileClosed: (i) => closed.push(i) });
+    return { dir, closed, factory, sink: factory('live', 'cam')! };
+  };
   /** Feeds the fixture with the clock stopped at 1800000000000 ms (file names render `[timestamp]` from it). */
   const feedAtOneInstant = (sink: { onMessage: (m: { type: 8 | 9 | 18; timestamp: number; payload: Buffer }) => void }) => {
     const now = jest.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
@@ -72,11 +79,7 @@ describe('dvr recorder', () => {
   };
 
   test('segmentSeconds rolls files at keyframes; each file is whole and reported through onFileClosed', async () => {
-    const dir = tmp('dvr-roll-');
-    const closed: DvrFileInfo[] = [];
-    const cfg: DvrConfig = { ...DEFAULT_SERVER_CONFIG.dvr, enabled: true, dir, segmentSeconds: 3 };
-    const factory = createDvrSinkFactory(cfg, log, { onFileClosed: (i) => closed.push(i) });
-    const sink = factory('live', 'cam')!;
+    const { dir, closed, factory, sink } = recorder('dvr-roll-', { segmentSeconds: 3 });
     for (const t of readFlvTags(fixture)) sink.onMessage({ type: t.type, timestamp: t.timestamp, payload: t.payload });
     sink.end();
     await factory.flush();
@@ -98,11 +101,7 @@ describe('dvr recorder', () => {
   });
 
   test('recordings started in the same millisecond get -1, -2 and never overwrite each other', async () => {
-    const dir = tmp('dvr-same-path-');
-    const closed: DvrFileInfo[] = [];
-    const cfg: DvrConfig = { ...DEFAULT_SERVER_CONFIG.dvr, enabled: true, dir, segmentSeconds: 3 };
-    const factory = createDvrSinkFactory(cfg, log, { onFileClosed: (i) => closed.push(i) });
-    const sink = factory('live', 'cam')!;
+    const { dir, closed, factory, sink } = recorder('dvr-same-path-', { segmentSeconds: 3 });
     feedAtOneInstant(sink); // every file starts in the same millisecond
     sink.end();
     await factory.flush();
@@ -117,14 +116,11 @@ describe('dvr recorder', () => {
   });
 
   test('a recording finished earlier at the same path (an earlier run) is never replaced: the new one is numbered', async () => {
-    const dir = tmp('dvr-earlier-');
+    const { dir, closed, factory, sink } = recorder('dvr-earlier-');
     const earlier = path.join(dir, 'live/cam/1800000000000.flv');
     fs.mkdirSync(path.dirname(earlier), { recursive: true });
     fs.writeFileSync(earlier, 'an earlier run');
     fs.writeFileSync(numbered(earlier, 1), 'and another');
-    const closed: DvrFileInfo[] = [];
-    const factory = createDvrSinkFactory({ ...DEFAULT_SERVER_CONFIG.dvr, enabled: true, dir }, log, { onFileClosed: (i) => closed.push(i) });
-    const sink = factory('live', 'cam')!;
     feedAtOneInstant(sink);
     sink.end();
     await factory.flush();

@@ -13,7 +13,7 @@ import type { MediaSink } from '../hub/types';
 import type { Logger } from '../log';
 import { ClosedRecording, DvrRecorder, DvrStats, emptyDvrStats } from './dvr-recorder';
 import { DvrPaths, dvrPaths } from './dvr-paths';
-import { placeFile } from './place-file';
+import { numbered, placeFile } from './place-file';
 import { remuxToMp4 } from './remux';
 import { deleteOldRecordings, retentionIntervalMs } from './retention';
 
@@ -60,9 +60,10 @@ export function createDvrSinkFactory(cfg: DvrConfig, log: Logger, options: DvrOp
   const claimed = new Set<string>();
   const claim = (p: DvrPaths): DvrPaths => {
     let free = p;
-    const base = p.temp.slice(0, -'.flv.tmp'.length);
-    const ext = p.file.slice(p.file.lastIndexOf('.'));
-    for (let n = 1; claimed.has(free.temp); n++) free = { root: p.root, file: `${base}-${n}${ext}`, temp: `${base}-${n}.flv.tmp` };
+    // The same `-n` naming as a finished file that finds its name taken (place-file.ts); `x.flv.tmp` → `x-n.flv.tmp`.
+    for (let n = 1; claimed.has(free.temp); n++) {
+      free = { root: p.root, file: numbered(p.file, n), temp: `${numbered(p.temp.slice(0, -'.tmp'.length), n)}.tmp` };
+    }
     claimed.add(free.temp);
     return free;
   };
