@@ -11,15 +11,15 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** One row per server that has a round: its median round by CPU, with `roundCpu` and (companion) `pairedRatios`. */
-export function combineRounds(rounds: Map<ServerKind, CellResult[]>): CellResult[] {
+/** One row per server that has a round: its median round by CPU (or the round below `keepUp`, where it stopped), with `roundCpu` and (companion) `pairedRatios`. */
+export function combineRounds(rounds: Map<ServerKind, CellResult[]>, keepUp: number): CellResult[] {
   const out: CellResult[] = [];
   const ref = rounds.get('nginx') ?? [];
   for (const [server, list] of rounds) {
     if (!list.length) continue;
     const byCpu = [...list].sort((a, b) => a.cpuMsPerStreamSec - b.cpuMsPerStreamSec);
     // A round that did not keep up is the last one run for this server (it stopped there): it is the cell's verdict.
-    const failed = list.find((r) => r.okShare < byCpu[0].okShare || r.okShare < 0.99);
+    const failed = list.find((r) => r.okShare < keepUp);
     const rep = failed ?? byCpu[(byCpu.length - 1) >> 1];
     if (list.length === 1) { out.push(rep); continue; }
     const pairs = server === 'nginx' ? [] : list.slice(0, ref.length).map((r, k) => r.cpuMsPerStreamSec / ref[k].cpuMsPerStreamSec);

@@ -137,7 +137,7 @@ async function main(): Promise<void> {
             if (!r || r.okShare < KEEP_UP) stopped.add(server);
           }
         }
-        rows.push(...combineRounds(rounds));
+        rows.push(...combineRounds(rounds, KEEP_UP));
       }
     }
   }
