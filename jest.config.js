@@ -7,6 +7,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.test.json' }],
   },
   testTimeout: 120000,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   // End-to-end tests start real servers and ffmpeg; two workers match the two cores.
   maxWorkers: 2,
 };

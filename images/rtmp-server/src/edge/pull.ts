@@ -78,6 +78,7 @@ export class EdgePull {
     const client = new RtmpClient({
       host: origin.host, port: origin.port, app: this.app, stream: this.name, query: this.deps.playQuery(),
       maxMessageSize: this.deps.maxMessageSize(), flashVer: EDGE_FLASH_VER, queryOnConnect: true,
+      recycleSlabs: true, // what arrives goes to the hub, which holds slabs; `held` below copies
     });
     this.client = client;
     const where = `${origin.host}:${origin.port}`;
@@ -103,7 +104,8 @@ export class EdgePull {
     if (!this.stream) {
       const kind = classify(m);
       if (kind === Kind.Metadata || kind === Kind.VideoConfig || kind === Kind.AudioConfig) {
-        this.held = [...this.held.filter((h) => classify(h) !== kind), m];
+        // A copy: the payload may be a slice of a pooled slab, valid only during this call.
+        this.held = [...this.held.filter((h) => classify(h) !== kind), { type: m.type, timestamp: m.timestamp, payload: Buffer.from(m.payload) }];
         return;
       }
       if (kind !== Kind.Frame && kind !== Kind.Keyframe) return;

@@ -326,7 +326,8 @@ export class HlsWriter {
         return;
       }
     }
-    this.held.push(f);
+    // Kept past this message: its parts are slices of the payload, which may be a pooled slab's (valid only now).
+    this.held.push({ ...f, parts: [Buffer.concat(f.parts, f.size)] });
   }
 
   /** The first held frame past the open segment's slot (of the leading track only, if `lead`). */

@@ -6,6 +6,7 @@
  */
 import { encodeMediaChunks } from '../protocol/rtmp/chunk-encoder';
 import { encodeFlvTag } from '../protocol/flv';
+import { Slab, slabOf } from '../protocol/rtmp/slab-pool';
 import type { MediaMessage } from './types';
 
 export type OutputFormat = 'rtmp' | 'flv';
@@ -13,6 +14,9 @@ export type OutputFormat = 'rtmp' | 'flv';
 export class Entry implements MediaMessage {
   private rtmp: Buffer | null = null;
   private flv: Buffer | null = null;
+  /** Containers holding this entry (GOP cache, merge window); while > 0 its payload's pooled slab is held. */
+  private holds = 0;
+  private slab: Slab | undefined;
 
   constructor(
     readonly type: MediaMessage['type'],
@@ -35,6 +39,27 @@ export class Entry implements MediaMessage {
   }
 
   get size(): number { return this.payload.length; }
+
+  /** A container keeps this entry past the push: its payload must stay valid (slab-pool.ts). */
+  hold(): void {
+    if (this.holds++ === 0) {
+      this.slab = slabOf(this.payload);
+      this.slab?.retain();
+    }
+  }
+
+  /** A container let go; after the last one, `payload` may be reused (`bytes()` then must not be called). */
+  drop(): void {
+    if (this.holds > 0 && --this.holds === 0) {
+      this.slab?.release();
+      this.slab = undefined;
+    }
+  }
+}
+
+/** Drops every entry of a container that is being emptied. */
+export function dropAll(entries: Entry[]): void {
+  for (let i = 0; i < entries.length; i++) entries[i].drop();
 }
 
 /** Messages collected during one merge window, concatenated once per format for all players. */

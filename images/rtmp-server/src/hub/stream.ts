@@ -5,10 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { audioInfo, videoInfo } from './codec-info';
-import { Batch, Entry, OutputFormat } from './entry';
+import { Batch, dropAll, Entry, OutputFormat } from './entry';
 import { classify, Kind, normalizeMetadata } from './media-kind';
 import { TrackSniffer } from './flv-tracks';
 import { flvHeader } from '../protocol/flv';
+import { slabOf } from '../protocol/rtmp/slab-pool';
 import { Player, PlayerState, PlaySettings } from './player';
 import { PublishClock, REBASE_STEP_MS } from './timeline';
 import { AudioInfo, DATA, MediaMessage, MediaSink, VIDEO, VideoInfo } from './types';
@@ -97,7 +98,7 @@ export class Stream {
     this.publisher = pub;
     this.publishedAt = Date.now();
     this.metadata = this.videoConfig = this.audioConfig = null;
-    this.gop = []; this.gopBytes = 0;
+    this.clearGop();
     this.hasVideo = false;
     this.video = this.audio = null;
     this.tracks.reset();
@@ -115,7 +116,7 @@ export class Stream {
     this.publisher = null;
     this.tracks.reset();
     for (const p of this.players) safe(() => p.init.publisherChanged?.(false));
-    this.gop = []; this.gopBytes = 0;
+    this.clearGop();
     for (const s of this.sinks) safe(() => s.end());
     this.sinks = [];
   }
@@ -141,9 +142,11 @@ export class Stream {
     this.recvBytes += m.payload.length;
     const resume = kind === Kind.Keyframe || kind === Kind.VideoConfig || kind === Kind.AudioConfig ||
       kind === Kind.Metadata || (isFrame && !this.hasVideo);
-    const e = new Entry(m.type, kind === Kind.Metadata ? m.timestamp : outTs, m.payload, this.seq++, resume, isFrame);
+    // Codec configs stay for the whole publish: their own copy rather than a hold on a slab of frames.
+    const payload = (kind === Kind.VideoConfig || kind === Kind.AudioConfig) && slabOf(m.payload) ? Buffer.from(m.payload) : m.payload;
+    const e = new Entry(m.type, kind === Kind.Metadata ? m.timestamp : outTs, payload, this.seq++, resume, isFrame);
     // Sinks get the publish's own timeline: the same on every server a relay feeds, whatever their players did.
-    const sm: MediaMessage = pubTs === e.timestamp ? e : { type: m.type, timestamp: pubTs, payload: m.payload };
+    const sm: MediaMessage = pubTs === e.timestamp ? e : { type: m.type, timestamp: pubTs, payload };
 
     if (kind === Kind.Metadata) this.metadata = e;
     else if (kind === Kind.VideoConfig) { this.videoConfig = e; this.video = videoInfo(m.payload); }
@@ -162,6 +165,7 @@ export class Stream {
     }
 
     if (this.players.size === 0) return;
+    e.hold();
     this.pending.push(e);
     // mergeWriteMs 0: no added latency, but the messages parsed from one read of the publisher's socket
     // still leave in one write per player (flushed before the event loop polls sockets again).
@@ -171,12 +175,23 @@ export class Stream {
   }
 
   private cache(e: Entry, keyframe: boolean): void {
-    if (keyframe) { this.gop = [e]; this.gopBytes = e.size; return; }
+    if (keyframe) {
+      this.clearGop();
+      e.hold();
+      this.gop = [e]; this.gopBytes = e.size;
+      return;
+    }
     if (this.gop.length === 0) return;
+    e.hold();
     this.gop.push(e);
     this.gopBytes += e.size;
     // A GOP longer than a player's queue bound would only make joiners drop at once: start over.
-    if (this.gopBytes > this.settings.maxQueueBytes) { this.gop = []; this.gopBytes = 0; }
+    if (this.gopBytes > this.settings.maxQueueBytes) this.clearGop();
+  }
+
+  private clearGop(): void {
+    dropAll(this.gop);
+    this.gop = []; this.gopBytes = 0;
   }
 
   /** Bytes a joining player needs before the live messages, in `format` (after any format header). */
@@ -234,6 +249,7 @@ export class Stream {
   private disarmTimer(): void {
     if (this.timer) { clearInterval(this.timer); this.timer = null; }
     if (this.immediate) { clearImmediate(this.immediate); this.immediate = null; }
+    dropAll(this.pending);
     this.pending = [];
   }
 
@@ -250,7 +266,11 @@ export class Stream {
     if (this.pending.length === 0) return;
     const batch = new Batch(this.pending, this.chunkSize);
     this.pending = [];
-    this.deliver(batch);
+    try {
+      this.deliver(batch); // players get encoded copies: the entries' payloads are not needed past this
+    } finally {
+      dropAll(batch.entries);
+    }
   }
 
   private deliver(batch: Batch): void {

@@ -163,7 +163,8 @@ export class FlvTsMuxer {
     const tag = parseAvcTag(body);
     if (!tag) return this.skip();
     if (tag.packetType === 0) {
-      const cfg = parseAvcConfig(tag.data);
+      // Its own copy: SPS/PPS are kept as slices, and a payload is valid only during the call (slab-pool.ts).
+      const cfg = parseAvcConfig(Buffer.from(tag.data));
       if (!cfg) return this.skip();
       this.avc = cfg;
       return null;

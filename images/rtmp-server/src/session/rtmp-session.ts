@@ -50,7 +50,8 @@ export class RtmpSession {
   constructor(socket: Socket, private readonly ctx: SessionContext) {
     this.id = ctx.hub.newClientId();
     this.ip = socket.remoteAddress ?? '';
-    this.conn = new RtmpConnection(socket, { role: 'server', maxMessageSize: ctx.settings().maxMessageSize });
+    // Recycled slabs: a publisher's media goes to the hub (which holds slabs) and upstream (encoded at once).
+    this.conn = new RtmpConnection(socket, { role: 'server', maxMessageSize: ctx.settings().maxMessageSize, recycleSlabs: true });
     this.conn.onCommand = (c) => this.command(c);
     this.conn.onMedia = (m) => {
       if (this.role !== 'publish' || !this.stream) return;

@@ -5,15 +5,16 @@
  * too much unfinished data, or a chunk size outside the accepted range is a ProtocolError.
  *
  * Payload assembly costs per byte, not per chunk or message: each chunk's bytes are copied once, straight to
- * their place in the message's buffer. Small messages (commands, audio) take theirs from Node's shared pool;
- * mid-sized ones (video frames) a slice of a per-connection slab, made at the first such message (one
- * allocation per SLAB_SIZE bytes of media instead of one per frame; players never get a slab); larger ones a
- * buffer of their own: of the message's size at once while the connection's room allocated but not yet
- * filled stays under UNFILLED_BUDGET (a keyframe is then one allocation, not 64 KiB regrown by doubling with a
- * copy each time: every byte allocated is external memory, and its rate is what triggers V8's GCs), else one
- * that grows (doubling) as the bytes arrive, so lying lengths still cost only what arrives plus that budget.
+ * their place in the message's buffer. Audio and video messages up to a slab's size are slices of a
+ * per-connection slab (one allocation per SLAB_SIZE bytes of media instead of one per frame; players never get a
+ * slab), given back for reuse when `recycleSlabs` and nothing holds them any more (slab-pool.ts). Commands and
+ * data take theirs from Node's shared pool. A message over SLAB_MESSAGE_MAX is whole-size at once only while the
+ * connection's room allocated but not yet filled stays under UNFILLED_BUDGET; past that (or past a slab) it gets
+ * a buffer of its own that grows (doubling) as the bytes arrive, so lying lengths still cost only what arrives
+ * plus that budget.
  */
 import { ProtocolError } from './errors';
+import { Slab, SLAB_SIZE, takeSlab } from './slab-pool';
 
 export interface RtmpMessage {
   readonly type: number;
@@ -24,6 +25,11 @@ export interface RtmpMessage {
 }
 
 export interface ChunkLimits {
+  /**
+   * Audio and video slabs go back to the pool (slab-pool.ts) once nothing holds them: only for a decoder whose
+   * messages go to the hub alone (its holders take holds or copy). @default false
+   */
+  readonly recycleSlabs?: boolean;
   /** Largest message accepted (bytes). */
   readonly maxMessageSize: number;
   /** Distinct chunk stream ids a peer may use (real encoders use a handful). */
@@ -42,15 +48,16 @@ interface ChunkStream {
   extended: boolean;
   /** The message being assembled (null until its first payload byte arrives). */
   buf: Buffer | null;
+  /** The slab `buf` is a slice of (held until the message has been handed on). */
+  slab: Slab | null;
   received: number;
 }
 
-/** Media arrives into slabs of this size (a video frame of a 2.6 Mbit/s stream is ~13 KB). */
-const SLAB_SIZE = 128 * 1024;
-/** Messages up to this size are assembled in the slab; larger ones (and their lying lengths) grow on their own. */
+/**
+ * Messages up to this size are assembled in a slab at once; larger ones (up to a slab) too while the connection's
+ * unfilled budget allows, else (and past a slab) in a buffer of their own that grows as the bytes arrive.
+ */
 const SLAB_MESSAGE_MAX = 32 * 1024;
-/** Messages under this size come from Node's shared buffer pool (its limit is half its 8 KiB pool). */
-const POOLED_MAX = Buffer.poolSize >>> 1;
 /** First buffer of a message over SLAB_MESSAGE_MAX past the budget; it doubles as bytes arrive, up to the message length. */
 const LARGE_FIRST = 64 * 1024;
 /** Bytes a connection may have allocated for messages and not yet received (whole-size buffers for large messages). */
@@ -69,8 +76,9 @@ export class ChunkDecoder {
   private current: ChunkStream | null = null;
   /** Bytes of unfinished messages over all chunk streams. */
   private pendingBytes = 0;
-  private slab: Buffer | null = null;
+  private slab: Slab | null = null;
   private slabUsed = 0;
+  private disposed = false;
   /** Room in the messages' buffers not yet filled, over all chunk streams. */
   private unfilled = 0;
 
@@ -89,7 +97,7 @@ export class ChunkDecoder {
   /** Feeds bytes from the socket; calls onMessage for each complete message (synchronously). */
   push(data: Buffer): void {
     let pos = 0;
-    while (pos < data.length) {
+    while (pos < data.length && !this.disposed) {
       if (this.chunkRemaining > 0) {
         pos = this.readPayload(data, pos);
       } else {
@@ -103,7 +111,7 @@ export class ChunkDecoder {
     const n = Math.min(this.chunkRemaining, data.length - pos);
     let buf = cs.buf;
     if (buf === null) {
-      buf = cs.buf = this.bufferFor(cs.length, n);
+      buf = cs.buf = this.bufferFor(cs, n);
       this.unfilled += buf.length;
     } else if (cs.received + n > buf.length) {
       const before = buf.length;
@@ -120,20 +128,57 @@ export class ChunkDecoder {
     return pos + n;
   }
 
-  /** A buffer for a message of `length` bytes whose first `first` bytes have arrived. */
-  private bufferFor(length: number, first: number): Buffer {
+  /** A buffer for the message of `cs` whose first `first` bytes have arrived. */
+  private bufferFor(cs: ChunkStream, first: number): Buffer {
+    const length = cs.length;
+    // Audio and video share slabs (whole-size at once while the unfilled budget allows); commands and data are
+    // parsed or copied, never kept as slices.
+    if ((cs.type === 8 || cs.type === 9) && length <= SLAB_SIZE &&
+        (length <= SLAB_MESSAGE_MAX || this.unfilled + length - first <= UNFILLED_BUDGET)) {
+      return this.carve(cs, length);
+    }
     if (length > SLAB_MESSAGE_MAX) {
       const whole = this.unfilled + length - first <= UNFILLED_BUDGET;
       return Buffer.allocUnsafeSlow(whole ? length : Math.min(length, Math.max(LARGE_FIRST, first)));
     }
-    if (length < POOLED_MAX) return Buffer.allocUnsafe(length);
-    if (this.slab === null || this.slabUsed + length > SLAB_SIZE) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    return Buffer.allocUnsafe(length);
+  }
+
+  /**
+   * `length` bytes of a slab, held by the message until it has been handed on. When the current slab has no room,
+   * the message goes to a fresh one, which stays the current slab if it has more room left than the old one.
+   */
+  private carve(cs: ChunkStream, length: number): Buffer {
+    let slab = this.slab;
+    if (slab === null || this.slabUsed + length > SLAB_SIZE) {
+      const fresh = takeSlab(this.limits.recycleSlabs === true);
+      if (slab !== null && length >= this.slabUsed) {
+        // The old slab keeps more room: the message has the fresh one to itself (the taker's hold is its hold).
+        cs.slab = fresh;
+        return fresh.buf.subarray(0, length);
+      }
+      slab?.release();
+      this.slab = slab = fresh;
       this.slabUsed = 0;
     }
-    const b = this.slab.subarray(this.slabUsed, this.slabUsed + length);
+    slab.retain();
+    cs.slab = slab;
+    const b = slab.buf.subarray(this.slabUsed, this.slabUsed + length);
     this.slabUsed += length;
     return b;
+  }
+
+  /** The connection is gone: its slabs are given back once their messages' other holders let go. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.slab?.release();
+    this.slab = null;
+    for (const cs of this.streams.values()) {
+      cs.slab?.release();
+      cs.slab = null;
+      cs.buf = null;
+    }
   }
 
   /** Copies header bytes into `head` until the whole header is there, then applies it. */
@@ -191,7 +236,7 @@ export class ChunkDecoder {
       if (this.streams.size >= this.limits.maxChunkStreams) throw new ProtocolError('too many chunk stream ids');
       // Type 1 carries length and type (the timestamp then counts from 0); types 2 and 3 carry no length.
       if (fmt > 1) throw new ProtocolError(`chunk stream ${csid} starts without a full header`);
-      cs = { timestamp: 0, delta: 0, length: 0, type: 0, streamId: 0, extended: false, buf: null, received: 0 };
+      cs = { timestamp: 0, delta: 0, length: 0, type: 0, streamId: 0, extended: false, buf: null, slab: null, received: 0 };
       this.streams.set(csid, cs);
     }
     const p = basic;
@@ -200,6 +245,8 @@ export class ChunkDecoder {
       this.pendingBytes -= cs.received;
       this.unfilled -= cs.buf!.length - cs.received;
       cs.buf = null;
+      cs.slab?.release();
+      cs.slab = null;
       cs.received = 0;
     }
     const starting = cs.received === 0;
@@ -237,7 +284,17 @@ export class ChunkDecoder {
     cs.buf = null;
     cs.received = 0;
     this.chunkRemaining = 0;
-    this.onMessage({ type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload });
+    const slab = cs.slab;
+    if (slab === null) {
+      this.onMessage({ type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload });
+      return;
+    }
+    cs.slab = null;
+    try {
+      this.onMessage({ type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload });
+    } finally {
+      slab.release(); // the payload is valid for the call; holders past it took their own hold
+    }
   }
 }
 

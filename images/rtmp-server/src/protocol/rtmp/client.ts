@@ -45,6 +45,12 @@ export interface RtmpClientOptions {
    */
   readonly tls?: boolean;
   /**
+   * Play: received media slabs go back to the pool when nothing holds them (slab-pool.ts). Only for a client
+   * whose `onMessage` hands messages to the hub alone (an edge pull); anyone else keeping payloads must not.
+   * @default false
+   */
+  readonly recycleSlabs?: boolean;
+  /**
    * Also send the query on `connect` (app `live?q`, and in tcUrl), so the server's on_connect hook sees it too (SRS
    * token_traverse). Only for links to our own servers: platforms do not expect a query on the app. @default false
    */
@@ -109,6 +115,7 @@ export class RtmpClient {
       }
       const conn = new RtmpConnection(socket, {
         role: 'client', maxMessageSize: this.opts.maxMessageSize ?? 8 * 1024 * 1024, setupTimeoutMs: this.opts.timeoutMs ?? 10_000,
+        recycleSlabs: this.opts.recycleSlabs,
       });
       this.conn = conn;
       socket.once(this.opts.tls ? 'secureConnect' : 'connect', () => conn.start());

@@ -29,6 +29,11 @@ export interface RtmpConnectionOptions {
   readonly maxChunkStreams?: number;
   /** Milliseconds allowed for the handshake and the command exchange before the session is established. @default 10000 */
   readonly setupTimeoutMs?: number;
+  /**
+   * Media slabs go back to the pool when nothing holds them (slab-pool.ts): only where received media goes to
+   * the hub alone (a publisher's session, an edge pull). @default false
+   */
+  readonly recycleSlabs?: boolean;
 }
 
 /** A decoded command (connect, publish, play, _result, onStatus, ...). */
@@ -67,7 +72,11 @@ export class RtmpConnection {
     const send = (b: Buffer) => this.write(b);
     this.handshake = opts.role === 'server' ? new ServerHandshake(send) : new ClientHandshake(send);
     this.decoder = new ChunkDecoder(
-      { maxMessageSize: opts.maxMessageSize, maxChunkStreams: opts.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS },
+      {
+        maxMessageSize: opts.maxMessageSize,
+        maxChunkStreams: opts.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS,
+        recycleSlabs: opts.recycleSlabs,
+      },
       (m) => this.dispatch(m),
     );
     socket.setNoDelay(true);
@@ -223,6 +232,7 @@ export class RtmpConnection {
     } catch {
       // a session's cleanup must not throw into the socket's event loop
     }
+    this.decoder.dispose();
   }
 }
 
