@@ -19,6 +19,8 @@ export interface Replay {
   readonly tags: ReplayTag[];
   /** Duration of one loop (last timestamp + one frame), ms. */
   readonly loopMs: number;
+  /** Keyframe interval (the first two video keyframes apart; the loop if there are fewer), ms. */
+  readonly gopMs: number;
   readonly chunkSize: number;
 }
 
@@ -44,6 +46,7 @@ export function loadReplay(file: string, chunkSize: number): Replay {
   const buf = fs.readFileSync(file);
   if (buf.toString('latin1', 0, 3) !== 'FLV') throw new Error(`${file}: not an FLV file`);
   const tags: ReplayTag[] = [];
+  const keyTs: number[] = [];
   let off = buf.readUInt32BE(5) + 4;
   while (off + 11 <= buf.length) {
     const type = buf[off] & 0x1f;
@@ -53,7 +56,9 @@ export function loadReplay(file: string, chunkSize: number): Replay {
     if (end > buf.length) break;
     const payload = buf.subarray(off + 11, end);
     if ((type === 8 || type === 9 || type === 18) && size > 0) {
-      tags.push({ type, ts, config: isConfig(type, payload), size, body: chunkBody(type, payload, chunkSize) });
+      const config = isConfig(type, payload);
+      if (type === 9 && !config && payload[0] >> 4 === 1) keyTs.push(ts);
+      tags.push({ type, ts, config, size, body: chunkBody(type, payload, chunkSize) });
     }
     off = end + 4;
   }
@@ -61,5 +66,6 @@ export function loadReplay(file: string, chunkSize: number): Replay {
   if (media.length < 2) throw new Error(`${file}: too few media tags`);
   const videoTs = media.filter((t) => t.type === 9).map((t) => t.ts);
   const frame = videoTs.length > 1 ? (videoTs[videoTs.length - 1] - videoTs[0]) / (videoTs.length - 1) : 40;
-  return { tags, loopMs: Math.round(media[media.length - 1].ts + frame), chunkSize };
+  const loopMs = Math.round(media[media.length - 1].ts + frame);
+  return { tags, loopMs, gopMs: keyTs.length > 1 ? keyTs[1] - keyTs[0] : loopMs, chunkSize };
 }

@@ -30,7 +30,9 @@ async function start(c: Extract<IngestCommand, { cmd: 'start' }>): Promise<void>
   const mine: Publisher[] = [];
   for (let i = 0; i < c.names.length; i++) {
     if (pubs.length >= maxPublishers) break;
-    const p = new Publisher(c.port, c.app, c.names[i], replay, c.mode as Mode, () => {});
+    // Publishers' GOPs spread evenly over a GOP (golden-ratio steps), as independent encoders' are.
+    const phaseMs = ((pubs.length * 0.6180339887) % 1) * replay.gopMs;
+    const p = new Publisher(c.port, c.app, c.names[i], replay, c.mode as Mode, () => {}, phaseMs);
     pubs.push(p);
     mine.push(p);
     if ((i + 1) % c.batch === 0) {

@@ -45,7 +45,9 @@ export class Publisher {
   private stalled = false;
 
   constructor(port: number, private readonly app: string, readonly name: string, private readonly replay: Replay,
-    readonly mode: Mode, private readonly onPublishing: (p: Publisher) => void) {
+    readonly mode: Mode, private readonly onPublishing: (p: Publisher) => void,
+    /** Media starts this long after the publish is accepted (independent encoders' GOPs do not line up). */
+    private readonly phaseMs = 0) {
     this.socket = net.connect(port, '127.0.0.1');
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => {
@@ -151,7 +153,7 @@ export class Publisher {
       if (code === 'NetStream.Publish.Start' && this.state === 'commands') {
         this.state = 'publishing';
         this.publishingAt = performance.now();
-        this.startAt = this.publishingAt;
+        this.startAt = this.publishingAt + this.phaseMs;
         this.onPublishing(this);
       } else if (/Fail|BadName|Reject|Unauthorized/.test(code)) {
         this.fail(`publish refused: ${code}`);
