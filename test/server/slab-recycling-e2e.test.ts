@@ -72,6 +72,13 @@ function flvPlayer(server: RunningServer, stream: string, sent: Set<string>): { 
   return { got: t.got, stop: () => req.destroy() };
 }
 
+async function slabBytes(server: RunningServer): Promise<number> {
+  const m = await (await fetch(server.apiUrl('/metrics'))).text();
+  const line = m.split('\n').find((l) => l.startsWith('rtmp_server_media_slab_bytes '));
+  if (!line) throw new Error('rtmp_server_media_slab_bytes missing from /metrics');
+  return Number(line.split(' ')[1]);
+}
+
 function files(dir: string, ext: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(ext)).map((f) => path.join(dir, f));
@@ -111,9 +118,18 @@ describe.each([true, false])('GOP cache %s', (gopCache) => {
       for (const p of pubs) p.send({ type: t.type, timestamp: t.timestamp, payload: t.payload });
     }
     await sleep(1500); // the last merge window reaches the players
+    const heldLive = await slabBytes(server);
     for (const p of pubs) p.close('done');
     await sleep(500);
     for (const p of [early, ...late]) p.stop();
+    // Every slab comes back once publishers and players are gone (none is left to the GC by a missed drop).
+    let heldAfter = -1;
+    for (let i = 0; i < 40 && heldAfter !== 0; i++) {
+      await sleep(250);
+      heldAfter = await slabBytes(server);
+    }
+    expect(heldLive).toBeGreaterThan(0);
+    expect(heldAfter).toBe(0);
 
     expect(late).toHaveLength(3);
     expect(early.got.bad).toBe(0);

@@ -8,6 +8,7 @@ import type { DvrStats } from '../dvr/dvr-recorder';
 import type { TlsStats } from '../tls/cert-store';
 import type { ClientKind, HubTotals, HubView } from '../hub/types';
 import { VERSION } from '../log';
+import { slabBytes } from '../protocol/rtmp/slab-pool';
 import { registerStreamMetrics } from './metrics-streams';
 import { opsCounters } from './ops-counters';
 
@@ -78,6 +79,8 @@ export function createMetrics({ hub: live, hlsStats, hlsHttp, dvrStats, tlsStats
   });
   gauge('upstream_pulls_active', 'Edge pulls from an origin open now.', () => hub.totals().upstreamPullsActive);
   gauge('ready', '1 while /readyz says ready.', () => (ready() ? 1 : 0));
+  gauge('media_slab_bytes', 'Bytes of received media slabs held now (GOP caches, merge windows, messages being read).', () => slabBytes().inUse);
+  gauge('media_slab_pool_bytes', 'Bytes of free media slabs kept for reuse (what goes unused for 10 s is given back).', () => slabBytes().free);
   new Gauge({
     name: `${PREFIX}info`, help: 'Version and mode of this server (always 1).', labelNames: ['version', 'mode'], registers: [register],
     collect() {

@@ -28,6 +28,8 @@ const free: Buffer[] = [];
 /** The fewest free slabs since the last trim: that many were not needed. */
 let lowWater = 0;
 let trimTimer: NodeJS.Timeout | null = null;
+/** Pooled slabs taken and not yet given back (held by GOP caches, merge windows, decoders). */
+let inUse = 0;
 /** The pooled slab each live slab buffer belongs to (a payload finds its slab through its ArrayBuffer). */
 const owners = new WeakMap<ArrayBufferLike, Slab>();
 
@@ -48,6 +50,7 @@ export class Slab {
       return;
     }
     if (--this.refs > 0) return;
+    inUse--;
     owners.delete(this.buf.buffer);
     if (poison) { this.buf.fill(POISON_BYTE); return; }
     free.push(this.buf);
@@ -59,6 +62,7 @@ export class Slab {
 export function takeSlab(pooled: boolean): Slab {
   if (!pooled) return new Slab(Buffer.allocUnsafeSlow(SLAB_SIZE), false);
   const s = new Slab(free.pop() ?? Buffer.allocUnsafeSlow(SLAB_SIZE), true);
+  inUse++;
   if (free.length < lowWater) lowWater = free.length;
   owners.set(s.buf.buffer, s);
   return s;
@@ -78,6 +82,11 @@ export function slabOf(payload: Buffer): Slab | undefined {
 /** Runs the periodic trim now (tests). */
 export function trimSlabsNow(): void {
   trim();
+}
+
+/** Bytes of pooled slabs held now, and free in the pool (metrics). */
+export function slabBytes(): { inUse: number; free: number } {
+  return { inUse: inUse * SLAB_SIZE, free: free.length * SLAB_SIZE };
 }
 
 /** Free slabs in the pool (tests, metrics). */
