@@ -124,16 +124,17 @@ test('without poisoning, a freed slab is reused, and the pool trims what goes un
         if (!buffers.includes(m.payload.buffer)) buffers.push(m.payload.buffer);
       });
       d.setChunkSize(4096);
+      const slabs = (inUse: number, free: number) => ({ inUse: inUse * pool.SLAB_SIZE, free: free * pool.SLAB_SIZE });
       d.push(videoChunks(39)); // three slabs' worth: the third is the first one again
       expect(buffers).toHaveLength(2);
-      expect(pool.freeSlabs()).toBe(1);
+      expect(pool.slabBytes()).toEqual(slabs(1, 1));
       d.dispose();
-      expect(pool.freeSlabs()).toBe(2);
+      expect(pool.slabBytes()).toEqual(slabs(0, 2));
       // A trim gives the GC what was not taken since the last one: the first keeps both, the second none.
       pool.trimSlabsNow();
-      expect(pool.freeSlabs()).toBe(2);
+      expect(pool.slabBytes()).toEqual(slabs(0, 2));
       pool.trimSlabsNow();
-      expect(pool.freeSlabs()).toBe(0);
+      expect(pool.slabBytes()).toEqual(slabs(0, 0));
     });
   } finally {
     process.env.RTMP_SERVER_POISON_SLABS = saved;

@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Kind, classify, normalizeMetadata } from '../hub/media-kind';
 import { SerialQueue } from '../hls/queue';
-import { AUDIO, DATA, MediaMessage, VIDEO } from '../hub/types';
+import { AUDIO, DATA, MediaMessage, ownedCopy, VIDEO } from '../hub/types';
 import type { Logger } from '../log';
 import { flvHeader, writeFlvTag } from '../protocol/flv';
 import { DvrFormat, DvrPaths, prepareDirectory } from './dvr-paths';
@@ -100,8 +100,8 @@ export class DvrRecorder {
     const kind = classify(m);
     switch (kind) {
       case Kind.Metadata: this.metadata = Buffer.from(normalizeMetadata(m.payload)); break;
-      case Kind.VideoConfig: this.videoConfig = copy(m); break;
-      case Kind.AudioConfig: this.audioConfig = copy(m); break;
+      case Kind.VideoConfig: this.videoConfig = ownedCopy(m); break;
+      case Kind.AudioConfig: this.audioConfig = ownedCopy(m); break;
       default: break;
     }
     const leads = kind === Kind.Keyframe || (kind === Kind.Frame && m.type === AUDIO && !this.videoConfig);
@@ -229,6 +229,3 @@ export class DvrRecorder {
   }
 }
 
-function copy(m: MediaMessage): MediaMessage {
-  return { type: m.type, timestamp: m.timestamp, payload: Buffer.from(m.payload) };
-}

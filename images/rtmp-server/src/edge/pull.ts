@@ -11,7 +11,7 @@
  */
 import type { Hub } from '../hub/hub';
 import type { Stream } from '../hub/stream';
-import type { MediaMessage } from '../hub/types';
+import { MediaMessage, ownedCopy } from '../hub/types';
 import type { Logger } from '../log';
 import { RtmpClient } from '../protocol/rtmp/client';
 import type { OriginChooser } from '../cluster/origin-chooser';
@@ -104,8 +104,7 @@ export class EdgePull {
     if (!this.stream) {
       const kind = classify(m);
       if (kind === Kind.Metadata || kind === Kind.VideoConfig || kind === Kind.AudioConfig) {
-        // A copy: the payload may be a slice of a pooled slab, valid only during this call.
-        this.held = [...this.held.filter((h) => classify(h) !== kind), { type: m.type, timestamp: m.timestamp, payload: Buffer.from(m.payload) }];
+        this.held = [...this.held.filter((h) => classify(h) !== kind), ownedCopy(m)];
         return;
       }
       if (kind !== Kind.Frame && kind !== Kind.Keyframe) return;

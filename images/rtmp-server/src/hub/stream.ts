@@ -9,7 +9,6 @@ import { Batch, dropAll, Entry, OutputFormat } from './entry';
 import { classify, Kind, normalizeMetadata } from './media-kind';
 import { TrackSniffer } from './flv-tracks';
 import { flvHeader } from '../protocol/flv';
-import { slabOf } from '../protocol/rtmp/slab-pool';
 import { Player, PlayerState, PlaySettings } from './player';
 import { PublishClock, REBASE_STEP_MS } from './timeline';
 import { AudioInfo, DATA, MediaMessage, MediaSink, VIDEO, VideoInfo } from './types';
@@ -143,7 +142,7 @@ export class Stream {
     const resume = kind === Kind.Keyframe || kind === Kind.VideoConfig || kind === Kind.AudioConfig ||
       kind === Kind.Metadata || (isFrame && !this.hasVideo);
     // Codec configs stay for the whole publish: their own copy rather than a hold on a slab of frames.
-    const payload = (kind === Kind.VideoConfig || kind === Kind.AudioConfig) && slabOf(m.payload) ? Buffer.from(m.payload) : m.payload;
+    const payload = kind === Kind.VideoConfig || kind === Kind.AudioConfig ? Buffer.from(m.payload) : m.payload;
     const e = new Entry(m.type, kind === Kind.Metadata ? m.timestamp : outTs, payload, this.seq++, resume, isFrame);
     // Sinks get the publish's own timeline: the same on every server a relay feeds, whatever their players did.
     const sm: MediaMessage = pubTs === e.timestamp ? e : { type: m.type, timestamp: pubTs, payload };

@@ -16,6 +16,14 @@ export interface MediaMessage {
   readonly payload: Buffer;
 }
 
+/**
+ * `m` with a payload of its own: what a holder keeps past the call that handed `m` over (a payload may be a slice
+ * of a pooled slab, valid only during that call: protocol/rtmp/slab-pool.ts).
+ */
+export function ownedCopy(m: MediaMessage): MediaMessage {
+  return { type: m.type, timestamp: m.timestamp, payload: Buffer.from(m.payload) };
+}
+
 /** Codec facts the API reports (SRS `video{}` / `audio{}`), parsed from sequence headers. */
 export interface VideoInfo { codec: string; profile: string; level: string; width: number; height: number }
 export interface AudioInfo { codec: string; sample_rate: number; channel: number; profile: string }

@@ -54,8 +54,9 @@ interface ChunkStream {
 }
 
 /**
- * Messages up to this size are assembled in a slab at once; larger ones (up to a slab) too while the connection's
- * unfilled budget allows, else (and past a slab) in a buffer of their own that grows as the bytes arrive.
+ * Audio and video up to this size are assembled in a slab at once; larger ones (up to a slab) too while the
+ * connection's unfilled budget allows; past it (and past a slab, or any command or data message this large) in a
+ * buffer of their own, whole-size while the budget allows, else growing as the bytes arrive.
  */
 const SLAB_MESSAGE_MAX = 32 * 1024;
 /** First buffer of a message over SLAB_MESSAGE_MAX past the budget; it doubles as bytes arrive, up to the message length. */
@@ -285,15 +286,11 @@ export class ChunkDecoder {
     cs.received = 0;
     this.chunkRemaining = 0;
     const slab = cs.slab;
-    if (slab === null) {
-      this.onMessage({ type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload });
-      return;
-    }
     cs.slab = null;
     try {
       this.onMessage({ type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload });
     } finally {
-      slab.release(); // the payload is valid for the call; holders past it took their own hold
+      slab?.release(); // the payload is valid for the call; holders past it took their own hold
     }
   }
 }

@@ -17,11 +17,11 @@
 export const SLAB_SIZE = 128 * 1024;
 /**
  * Free slabs beyond what was taken again within this long are left to the GC: the pool keeps what the load
- * needs (publishers' GOPs end together, so slabs come back in bursts and are taken again over the next GOP), and
+ * needs (a GOP's slabs come back at once, at its next keyframe, and are taken again over that GOP), and
  * gives back what it stops needing when streams end.
  */
 const TRIM_MS = 10_000;
-const POISON_BYTE = 0xee;
+export const SLAB_POISON_BYTE = 0xee;
 const poison = process.env.RTMP_SERVER_POISON_SLABS === '1';
 
 const free: Buffer[] = [];
@@ -52,7 +52,7 @@ export class Slab {
     if (--this.refs > 0) return;
     inUse--;
     owners.delete(this.buf.buffer);
-    if (poison) { this.buf.fill(POISON_BYTE); return; }
+    if (poison) { this.buf.fill(SLAB_POISON_BYTE); return; }
     free.push(this.buf);
     trimTimer ??= setInterval(trim, TRIM_MS).unref();
   }
@@ -84,14 +84,8 @@ export function trimSlabsNow(): void {
   trim();
 }
 
-/** Bytes of pooled slabs held now, and free in the pool (metrics). */
+/** Bytes of pooled slabs held now, and free in the pool (metrics, tests). */
 export function slabBytes(): { inUse: number; free: number } {
   return { inUse: inUse * SLAB_SIZE, free: free.length * SLAB_SIZE };
 }
 
-/** Free slabs in the pool (tests, metrics). */
-export function freeSlabs(): number {
-  return free.length;
-}
-
-export const SLAB_POISON_BYTE = POISON_BYTE;
