@@ -42,8 +42,9 @@ test('publish → HLS on the HTTP port → files removed after the cleanup delay
 
     // Everything the server wrote is under hlsDir: the work dir holds only the config and the hls/ tree.
     expect(fs.readdirSync(server.workDir).sort()).toEqual(['hls', 'rtmp-server.yaml']);
-    // tmp: a playlist being replaced; .rtmp-server-hls: marks the directory as the server's (startup sweep)
-    const ours = /^live(\/livestream(-\d+\.ts|\.m3u8)|\/\.livestream\.m3u8\.tmp|\/\.rtmp-server-hls)?$/;
+    // tmp: a playlist being replaced or the open segment's first pieces; .rtmp-server-hls: marks the directory as
+    // the server's (startup sweep)
+    const ours = /^live(\/livestream(-\d+\.ts|\.m3u8)|\/\.livestream(-\d+\.ts|\.m3u8)\.tmp|\/\.rtmp-server-hls)?$/;
     expect(listFiles(server.hlsDir).filter((f) => !ours.test(f))).toEqual([]);
 
     await pub.stop();

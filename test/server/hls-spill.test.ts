@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MediaMessage, TimelineInfo } from '../../images/rtmp-server/src/hub/types';
 import { hlsPaths, HlsPaths } from '../../images/rtmp-server/src/hls/paths';
-import { emptyHlsStats, hlsPendingBytes, HlsStats, HlsWriter, MAX_PENDING_ALL_BYTES, SPILL_BYTES } from '../../images/rtmp-server/src/hls/writer';
+import { emptyHlsStats, hlsPendingBytes, HlsStats, HlsWriter, MAX_PENDING_ALL_BYTES, SPILL_BYTES, spillPieceBytes } from '../../images/rtmp-server/src/hls/writer';
 import { FlvTag, readFlvTags } from '../helpers/flv-file';
 import { parsePlaylist, quietLog } from '../helpers/hls';
 import { makeFlv, probe } from '../helpers/media';
@@ -23,11 +23,11 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** 4 s slots: at the helper's ~560 kbit/s a segment is ~280 KB, about two pieces of SPILL_BYTES. */
-function setup(name: string): { dir: string; paths: HlsPaths; writer: HlsWriter; stats: HlsStats } {
+function setup(name: string, fragmentSeconds = 4): { dir: string; paths: HlsPaths; writer: HlsWriter; stats: HlsStats } {
   const dir = path.join(work, name);
   const paths = hlsPaths(dir, 'live', 'livestream')!;
   const stats = emptyHlsStats();
-  const writer = new HlsWriter(paths, { fragmentSeconds: 4, windowSeconds: 30, cleanupDelaySeconds: 1 }, stats, quietLog,
+  const writer = new HlsWriter(paths, { fragmentSeconds, windowSeconds: 30, cleanupDelaySeconds: 1 }, stats, quietLog,
     Promise.resolve());
   return { dir, paths, writer, stats };
 }
@@ -74,6 +74,33 @@ test('a segment larger than SPILL_BYTES is written in pieces to a temp file that
   expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
   await writer.cleanup();
   expect(tree(dir)).toEqual([]);
+});
+
+test('pieces follow the bitrate: a quarter of the last segment, between 32 KiB and SPILL_BYTES', () => {
+  expect(spillPieceBytes(0)).toBe(32 * 1024);
+  expect(spillPieceBytes(20_000)).toBe(32 * 1024); // audio only, 2 s
+  expect(spillPieceBytes(128 * 1024)).toBe(32 * 1024);
+  expect(spillPieceBytes(150_000)).toBe(64 * 1024); // 600 kbit/s, 2 s
+  expect(spillPieceBytes(650_000)).toBe(SPILL_BYTES); // 2.6 Mbit/s, 2 s
+  expect(spillPieceBytes(64 * 1024 * 1024)).toBe(SPILL_BYTES);
+});
+
+test('after its first segment a stream spills in pieces sized by that segment', async () => {
+  const { paths, writer } = setup('piece-size', 2);
+  // Slot 1 (2-4 s) muxed up to 3.8 s: its temp file holds whole pieces of the new size only.
+  feed(writer, tags.filter((t) => t.timestamp < 3800));
+  await writer.flushed();
+  const piece = spillPieceBytes(fs.statSync(paths.file(paths.segmentName(0))).size);
+  expect(piece).toBe(64 * 1024); // ~140 KB segments
+  const partial = fs.statSync(tmpOf(paths, 1)).size;
+  // Whole pieces of that size written, each cut at a packet boundary just short of it.
+  expect(partial % 188).toBe(0);
+  const pieces = Math.round(partial / piece);
+  expect(pieces).toBeGreaterThanOrEqual(1);
+  expect(partial / pieces).toBeLessThanOrEqual(piece);
+  expect(partial / pieces).toBeGreaterThan(piece - 2048);
+  writer.end();
+  await writer.cleanup();
 });
 
 test('warm-up segments (a writer that joined mid-stream) leave no file, temp or final', async () => {

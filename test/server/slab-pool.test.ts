@@ -16,9 +16,9 @@ import { makeFlv } from '../helpers/media';
 import { ChunkDecoder, RtmpMessage } from '../../images/rtmp-server/src/protocol/rtmp/chunk-decoder';
 import { encodeChunks } from '../../images/rtmp-server/src/protocol/rtmp/chunk-encoder';
 import { Entry } from '../../images/rtmp-server/src/hub/entry';
-import { SLAB_POISON_BYTE, slabOf } from '../../images/rtmp-server/src/protocol/rtmp/slab-pool';
+import { SLAB_MIN, SLAB_POISON_BYTE, SLAB_SIZE, slabOf } from '../../images/rtmp-server/src/protocol/rtmp/slab-pool';
 
-const FRAME = 10_000; // 13 frames fill a 128 KiB slab
+const FRAME = 10_000; // 3 frames fill a 32 KiB slab (the smallest)
 const LIMITS = { maxMessageSize: 1 << 20, maxChunkStreams: 8 };
 
 /** RTMP chunks of `n` video messages of FRAME bytes, message i filled with the byte (i % 200) + 1. */
@@ -69,7 +69,8 @@ test('an entry held by a container keeps its payload until it is dropped by ever
   const first = entries[0];
   expect(intact(first.payload, 0)).toBe(true);
   // Its slab neighbours (held by nobody) are kept too: a slab goes back whole.
-  expect(intact(entries[5].payload, 5)).toBe(true);
+  expect(intact(entries[2].payload, 2)).toBe(true);
+  expect(poisoned(entries[3].payload)).toBe(true);
   expect(poisoned(entries[30].payload)).toBe(true);
   first.drop();
   expect(intact(first.payload, 0)).toBe(true);
@@ -87,6 +88,42 @@ test('a message abandoned mid-way (a new header on its chunk stream) lets go of 
   expect(seen.map((m) => m.timestamp)).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) * 40));
   expect(poisoned(seen[0].payload)).toBe(true);
   d.dispose();
+});
+
+test('a frame takes the smallest slab that holds it, which stays current only if it has more room left', () => {
+  const seen: RtmpMessage[] = [];
+  const whole: boolean[] = [];
+  const d = decoder(true, (m) => { whole.push(m.payload.every((b) => b === seen.length + 1)); seen.push(m); });
+  const sizes = [10_000, 10_000, 50_000, 10_000, 100_000, 5_000, 20_000];
+  d.push(Buffer.concat(sizes.map((n, i) => encodeChunks(6, 9, 1, i * 40, Buffer.alloc(n, i + 1), 4096))));
+  const bufs = seen.map((m) => m.payload.buffer);
+  const slabLength = (i: number) => bufs[i].byteLength;
+  expect(seen.map((m) => m.payload.length)).toEqual(sizes);
+  expect(slabLength(0)).toBe(SLAB_MIN);
+  expect(bufs[1]).toBe(bufs[0]);
+  // 50 000 bytes: a 64 KiB slab, whose 15 536 bytes left beat the first slab's 12 768, so it becomes current.
+  expect(slabLength(2)).toBe(2 * SLAB_MIN);
+  expect(bufs[3]).toBe(bufs[2]);
+  // 100 000 bytes: a 128 KiB slab, current now (31 072 left against 5 536).
+  expect(slabLength(4)).toBe(SLAB_SIZE);
+  expect(bufs[5]).toBe(bufs[4]);
+  expect(bufs[6]).toBe(bufs[4]);
+  expect(whole).toEqual(sizes.map(() => true));
+  d.dispose();
+});
+
+test('a frame that leaves a fresh slab less room than the current one has that slab to itself', () => {
+  const seen: RtmpMessage[] = [];
+  const d = decoder(true, (m) => seen.push(m));
+  const sizes = [20_000, 30_000, 5_000];
+  d.push(Buffer.concat(sizes.map((n, i) => encodeChunks(6, 9, 1, i * 40, Buffer.alloc(n, i + 1), 4096))));
+  const bufs = seen.map((m) => m.payload.buffer);
+  // 30 000 bytes do not fit the first slab's 12 768 left; a fresh 32 KiB slab would keep only 2 768: the frame has it
+  // to itself and the next frame goes back to the first slab.
+  expect(bufs[1]).not.toBe(bufs[0]);
+  expect(bufs[2]).toBe(bufs[0]);
+  d.dispose();
+  expect(poisoned(seen[1].payload)).toBe(true);
 });
 
 test('a decoder that does not recycle keeps every payload for the GC', () => {
@@ -124,8 +161,8 @@ test('without poisoning, a freed slab is reused, and the pool trims what goes un
         if (!buffers.includes(m.payload.buffer)) buffers.push(m.payload.buffer);
       });
       d.setChunkSize(4096);
-      const slabs = (inUse: number, free: number) => ({ inUse: inUse * pool.SLAB_SIZE, free: free * pool.SLAB_SIZE });
-      d.push(videoChunks(39)); // three slabs' worth: the third is the first one again
+      const slabs = (inUse: number, free: number) => ({ inUse: inUse * pool.SLAB_MIN, free: free * pool.SLAB_MIN });
+      d.push(videoChunks(9)); // three slabs' worth: the third is the first one again
       expect(buffers).toHaveLength(2);
       expect(pool.slabBytes()).toEqual(slabs(1, 1));
       d.dispose();

@@ -16,12 +16,12 @@
  * Discontinuities (a new publish, a rebased timestamp jump, a gap longer than a slot) close the segment; the
  * next one carries #EXT-X-DISCONTINUITY and numbers go on by one (the shift), so MEDIA-SEQUENCE never skips.
  *
- * Segment bytes stream to a temporary file (segment-file.ts) in pieces of SPILL_BYTES while the segment is muxed,
- * so a stream holds about one piece, not a whole segment; the file is renamed to its name when the segment
- * closes; then the playlist is replaced atomically (temp file + rename), then segments that left the window are
- * deleted — all through one ordered, non-blocking queue per stream. Warm-up segments never reach the disk (their
- * pieces are discarded); a segment with no frames or given up is aborted (its temp file removed). The media path
- * (onMessage) never touches the disk and never throws.
+ * Segment bytes stream to a temporary file (segment-file.ts) in pieces (32 KiB to SPILL_BYTES, by the stream's
+ * bitrate: spillPieceBytes) while the segment is muxed, so a stream holds about one piece, not a whole segment;
+ * the file is renamed to its name when the segment closes; then the playlist is replaced atomically (temp file +
+ * rename), then segments that left the window are deleted — all through one ordered, non-blocking queue per stream.
+ * Warm-up segments never reach the disk (their pieces are discarded); a segment with no frames or given up is
+ * aborted (its temp file removed). The media path (onMessage) never touches the disk and never throws.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -81,8 +81,20 @@ export interface WrittenSegment {
 
 /** Segments that left the playlist but stay on disk a little longer, for players still reading the previous one. */
 const RETIRED_KEEP = 1;
-/** Muxed TS bytes go to the segment's file in pieces of about this size (memory per stream stays this small). */
+/** Muxed TS bytes go to the segment's file in pieces of at most this size (memory per stream stays this small). */
 export const SPILL_BYTES = 128 * 1024;
+const MIN_PIECE_BYTES = 32 * 1024;
+
+/**
+ * The piece size for a stream whose last segment had `segmentBytes`: the smallest of 32, 64 and 128 KiB that is
+ * at least a quarter of it. Each stream holds the piece it is filling, so a low-bitrate stream should not hold
+ * 128 KiB (a 600 kbit/s, 2 s segment is ~150 KB), while no segment takes more than about five writes.
+ */
+export function spillPieceBytes(segmentBytes: number): number {
+  let piece = MIN_PIECE_BYTES;
+  while (piece < SPILL_BYTES && piece * 4 < segmentBytes) piece *= 2;
+  return piece;
+}
 /** A segment is cut even without a keyframe past this size, to bound memory. */
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Segment bytes waiting for the disk beyond this (per stream) are dropped rather than kept in memory. */
@@ -165,6 +177,8 @@ export class HlsWriter {
   private readonly playlistFile: PlaylistFile;
   /** An expired segment's name, kept on disk for the next segment to take over. */
   private spare: string | null = null;
+  /** Piece size for the next segment's TS bytes (spillPieceBytes of the last segment's). */
+  private pieceBytes = SPILL_BYTES;
   /** The playlist as the HTTP server finds it in livePlaylists: `{app}/{stream}.m3u8`. */
   private readonly playlistRel: string;
   private reportedError = false;
@@ -226,6 +240,7 @@ export class HlsWriter {
   cleanup(): Promise<void> {
     // Defensive: a segment still open (media after end) is given up, so its temp file goes too.
     const open = this.cur?.file;
+    this.cur?.out.recycle(this.cur.out.buf);
     this.cur = null;
     this.held = [];
     if (open) this.queue.push(() => open.abort());
@@ -393,7 +408,7 @@ export class HlsWriter {
     }, reuse);
     // The TS bytes stream to the file as they are muxed (one write per SPILL_BYTES, off the media path);
     // a warm-up's pieces are only recycled, so it costs one piece of memory and no disk.
-    const out: TsBuffer = new TsBuffer(SPILL_BYTES, (bytes) => (seg.file ? this.spill(seg, bytes) : out.recycle(bytes)));
+    const out: TsBuffer = new TsBuffer(this.pieceBytes, (bytes) => (seg.file ? this.spill(seg, bytes) : out.recycle(bytes)));
     this.muxer.tables(out);
     const { video, audio } = this.muxer.tracks;
     const seg: OpenSegment = this.cur = {
@@ -470,6 +485,7 @@ export class HlsWriter {
     const text = renderPlaylist(this.window, this.targetDuration, this.discontinuitySeq);
     const data = cur.out.bytes();
     const size = cur.out.total;
+    this.pieceBytes = spillPieceBytes(size);
     const { paths, stats } = this;
     this.pend(data.length);
     this.queue.push(async () => {

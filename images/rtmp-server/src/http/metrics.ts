@@ -79,7 +79,7 @@ export function createMetrics({ hub: live, hlsStats, hlsHttp, dvrStats, tlsStats
   });
   gauge('upstream_pulls_active', 'Edge pulls from an origin open now.', () => hub.totals().upstreamPullsActive);
   gauge('ready', '1 while /readyz says ready.', () => (ready() ? 1 : 0));
-  gauge('media_slab_bytes', 'Bytes of received media slabs held now (GOP caches, merge windows, messages being read).', () => slabBytes().inUse);
+  gauge('media_slab_bytes', 'Bytes of media slabs held now (received media in GOP caches, merge windows and messages being read; HLS pieces being muxed or written).', () => slabBytes().inUse);
   gauge('media_slab_pool_bytes', 'Bytes of free media slabs kept for reuse (what goes unused for 10 s is given back).', () => slabBytes().free);
   new Gauge({
     name: `${PREFIX}info`, help: 'Version and mode of this server (always 1).', labelNames: ['version', 'mode'], registers: [register],

@@ -9,6 +9,7 @@
  * run on across segments.
  * Malformed payloads are skipped and counted in `skipped`; nothing here throws on bad input.
  */
+import { SLAB_SIZE, slabOf, takeSlab } from './rtmp/slab-pool';
 import { AacConfig, ADTS_MAX_FRAME, adtsHeader, parseAacConfig, parseAacTag } from './aac';
 import { annexBParts, AvcConfig, parseAvcConfig, parseAvcTag, splitNalus } from './avc';
 
@@ -40,15 +41,12 @@ export interface TsFrame {
 }
 
 /**
- * Spilled pieces given back for reuse, by capacity, shared by every TsBuffer of the process: a stream holds the
- * piece it is filling (and those on their way to disk), not a spare of its own; a new segment starts in a
- * reused piece instead of a fresh allocation. Bounded: past MAX_SPARE_PIECES a piece is left to the GC.
+ * Pieces of a spilling TsBuffer are slabs of the media slab pool (rtmp/slab-pool.ts, 32 to 128 KiB), given back
+ * once written: a stream holds the piece it is filling (and those on their way to disk), a new segment starts in
+ * a reused piece, and what goes unused is given back to the GC with the pool's trim.
  */
-const sparePieces = new Map<number, Buffer[]>();
-const MAX_SPARE_PIECES = 64;
-
 function takePiece(capacity: number): Buffer {
-  return sparePieces.get(capacity)?.pop() ?? Buffer.allocUnsafeSlow(capacity);
+  return capacity <= SLAB_SIZE ? takeSlab(true, capacity).buf : Buffer.allocUnsafeSlow(capacity);
 }
 
 /**
@@ -65,7 +63,7 @@ export class TsBuffer {
 
   constructor(capacity = 256 * 1024, private readonly spill?: (bytes: Buffer) => void) {
     this.capacity = Math.max(TS_PACKET, capacity);
-    // With spill, the buffer is its own allocation (never a slice of Node's pool), so it can be recycled.
+    // With spill, the buffer is a pooled slab (at least `capacity`), given back through recycle().
     this.buf = spill ? takePiece(this.capacity) : Buffer.allocUnsafe(this.capacity);
   }
 
@@ -94,13 +92,11 @@ export class TsBuffer {
 
   /**
    * Gives back a spilled piece (or the last one, `bytes()`) once its bytes are written, for reuse by any
-   * TsBuffer; the caller must not touch it afterwards. Anything not a whole piece of ours is ignored.
+   * TsBuffer; the caller must not touch it afterwards, nor give it back twice. Anything else is ignored.
    */
   recycle(bytes: Buffer): void {
-    if (!this.spill || bytes.byteOffset !== 0 || bytes.buffer.byteLength !== this.capacity) return;
-    let list = sparePieces.get(this.capacity);
-    if (!list) sparePieces.set(this.capacity, list = []);
-    if (list.length < MAX_SPARE_PIECES) list.push(Buffer.from(bytes.buffer, 0, this.capacity));
+    if (!this.spill || bytes.byteOffset !== 0) return;
+    slabOf(bytes)?.release();
   }
 
   /** The bytes written (and not spilled) so far (a view, no copy). */

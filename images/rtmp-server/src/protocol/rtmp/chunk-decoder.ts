@@ -5,9 +5,9 @@
  * too much unfinished data, or a chunk size outside the accepted range is a ProtocolError.
  *
  * Payload assembly costs per byte, not per chunk or message: each chunk's bytes are copied once, straight to
- * their place in the message's buffer. Audio and video messages up to a slab's size are slices of a
- * per-connection slab (one allocation per SLAB_SIZE bytes of media instead of one per frame; players never get a
- * slab), given back for reuse when `recycleSlabs` and nothing holds them any more (slab-pool.ts). Commands and
+ * their place in the message's buffer. Audio and video messages up to SLAB_SIZE are slices of a per-connection
+ * slab of 32 to 128 KiB (one allocation per slab of media instead of one per frame; players never get a slab),
+ * given back for reuse when `recycleSlabs` and nothing holds them any more (slab-pool.ts). Commands and
  * data take theirs from Node's shared pool. A message over SLAB_MESSAGE_MAX is whole-size at once only while the
  * connection's room allocated but not yet filled stays under UNFILLED_BUDGET; past that (or past a slab) it gets
  * a buffer of its own that grows (doubling) as the bytes arrive, so lying lengths still cost only what arrives
@@ -147,13 +147,14 @@ export class ChunkDecoder {
 
   /**
    * `length` bytes of a slab, held by the message until it has been handed on. When the current slab has no room,
-   * the message goes to a fresh one, which stays the current slab if it has more room left than the old one.
+   * the message goes to a fresh one (the smallest that holds it), which becomes the current slab if it has more
+   * room left than the old one.
    */
   private carve(cs: ChunkStream, length: number): Buffer {
     let slab = this.slab;
-    if (slab === null || this.slabUsed + length > SLAB_SIZE) {
-      const fresh = takeSlab(this.limits.recycleSlabs === true);
-      if (slab !== null && length >= this.slabUsed) {
+    if (slab === null || this.slabUsed + length > slab.buf.length) {
+      const fresh = takeSlab(this.limits.recycleSlabs === true, length);
+      if (slab !== null && fresh.buf.length - length <= slab.buf.length - this.slabUsed) {
         // The old slab keeps more room: the message has the fresh one to itself (the taker's hold is its hold).
         cs.slab = fresh;
         return fresh.buf.subarray(0, length);
