@@ -326,16 +326,6 @@ export type ServerConfigInput = { readonly mode?: ServerMode } & {
 /** Where the image reads its config; the constructs mount the ConfigMap here. */
 export const SERVER_CONFIG_PATH = '/etc/rtmp-server/rtmp-server.yaml';
 
-/**
- * Node flags the server runs with. V8's young generation may grow to two 16 MB semi-spaces; half that costs no
- * measurable CPU under ingest load and saves ~16 MB per process (a quarter of an origin's per-stream memory at
- * 50 streams). Every message that outlives a scavenge lives for a GOP anyway, so a larger nursery buys nothing.
- */
-export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
-
-/** How the image starts the server (its ENTRYPOINT; the constructs' command adds `--config`). */
-export const SERVER_ENTRYPOINT: readonly string[] = ['node', ...SERVER_NODE_FLAGS, '/app/main.js'];
-
 /** The default configuration: the SRS ports and SRS-like behaviour. */
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   mode: 'origin',

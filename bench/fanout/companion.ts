@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SERVER_NODE_FLAGS } from '../../lib/server-config';
 import { freePort, waitForPort } from '../../test/helpers/ports';
 import { CACHE_DIR } from './media';
 import { Proc, start } from './procs';
@@ -76,7 +75,7 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
     'log:', `  level: ${process.env.BENCH_SERVER_LOG ?? 'warn'}`, '', // BENCH_SERVER_LOG=info to debug a peer
   ].join('\n'));
   const args = [
-    ...SERVER_NODE_FLAGS, ...(o.nodeArgs ?? []), bundle, // the image's node flags (lib/server-config.ts SERVER_ENTRYPOINT)
+    ...(o.nodeArgs ?? []), bundle,
     '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--api-port', String(apiPort),
     '--hls-dir', path.join(dir, 'hls'), '--config', config,
     ...(o.origin ? ['--mode', 'edge', '--origin', o.origin] : []),

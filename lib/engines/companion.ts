@@ -5,7 +5,6 @@ import {
   checkServerConfig,
   resolveServerConfig,
   SERVER_CONFIG_PATH,
-  SERVER_ENTRYPOINT,
   ServerConfig,
   ServerConfigInput,
 } from '../server-config';
@@ -165,7 +164,7 @@ export class CompanionEngine implements IServerEngine {
       name: this.containerName,
       image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: [...SERVER_ENTRYPOINT, '--config', SERVER_CONFIG_PATH],
+      command: ['node', '/app/main.js', '--config', SERVER_CONFIG_PATH],
       ports: [
         ...serverContainerPorts(this.ports),
         ...(parts.tls ? [{ name: 'rtmps', number: this.tlsPorts.rtmps }, { name: 'https', number: this.tlsPorts.https }] : []),

@@ -12,7 +12,6 @@ import {
   ExternalTrafficPolicy,
   OriginWithNginx,
   SERVER_CONFIG_PATH,
-  SERVER_ENTRYPOINT,
   ServerEngine,
   SharedLoadBalancer,
   SingleOrigin,
@@ -214,7 +213,7 @@ describe('companion engine defaults', () => {
     const server = container(objects, 'rtmp-edge-deploy', 'rtmp-server');
     const mount = server.volumeMounts.find((m: any) => m.name === 'config-volume');
     expect(mount).toEqual({ name: 'config-volume', mountPath: '/etc/rtmp-server', readOnly: true });
-    expect(server.command).toEqual([...SERVER_ENTRYPOINT, '--config', SERVER_CONFIG_PATH]);
+    expect(server.command).toEqual(['node', '/app/main.js', '--config', SERVER_CONFIG_PATH]);
     expect(server.securityContext.runAsUser).toBe(10001);
     const writable = server.volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => m.mountPath).sort();
     expect(writable).toEqual(['/tmp', DEFAULT_SERVER_CONFIG.hls.dir].sort());

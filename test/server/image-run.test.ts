@@ -2,7 +2,7 @@
 // read-only root, config at the CMD's path (mounted like a ConfigMap), HLS volume and /tmp the only writable places.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_SERVER_CONFIG, SERVER_CONFIG_PATH, SERVER_ENTRYPOINT } from '../../lib/server-config';
+import { DEFAULT_SERVER_CONFIG, SERVER_CONFIG_PATH } from '../../lib/server-config';
 import { countFrames, probe, publish } from '../helpers/media';
 import { freePort, waitForPort } from '../helpers/ports';
 import { DOCKERFILE, ImageProcess, makeSandbox, parseDockerfile, runImage, runInSandbox, Sandbox } from './image-sandbox';
@@ -25,7 +25,7 @@ describe('image (Dockerfile final stage, run in bubblewrap)', () => {
   const spec = parseDockerfile();
 
   test('the Dockerfile matches the shared config model', () => {
-    expect(spec.entrypoint).toEqual(SERVER_ENTRYPOINT);
+    expect(spec.entrypoint).toEqual(['node', '/app/main.js']);
     expect(spec.cmd).toEqual(['--config', SERVER_CONFIG_PATH]);
     expect(spec.user.uid).toBeGreaterThan(0);
     const d = DEFAULT_SERVER_CONFIG;
