@@ -16,7 +16,8 @@ import { makeFlv } from '../helpers/media';
 import { ChunkDecoder, RtmpMessage } from '../../images/rtmp-server/src/protocol/rtmp/chunk-decoder';
 import { encodeChunks } from '../../images/rtmp-server/src/protocol/rtmp/chunk-encoder';
 import { Entry } from '../../images/rtmp-server/src/hub/entry';
-import { SLAB_MIN, SLAB_POISON_BYTE, SLAB_SIZE, slabOf } from '../../images/rtmp-server/src/protocol/rtmp/slab-pool';
+import { SLAB_MIN, SLAB_POISON_BYTE, SLAB_SIZE, slabBytes, slabOf } from '../../images/rtmp-server/src/protocol/rtmp/slab-pool';
+import { TsBuffer } from '../../images/rtmp-server/src/protocol/mpegts';
 
 const FRAME = 10_000; // 3 frames fill a 32 KiB slab (the smallest)
 const LIMITS = { maxMessageSize: 1 << 20, maxChunkStreams: 8 };
@@ -124,6 +125,23 @@ test('a frame that leaves a fresh slab less room than the current one has that s
   expect(bufs[2]).toBe(bufs[0]);
   d.dispose();
   expect(poisoned(seen[1].payload)).toBe(true);
+});
+
+test('a TS piece replaced by a buffer of its own (a frame larger than a piece) goes back to the pool', () => {
+  const before = slabBytes().inUse;
+  const spilled: Buffer[] = [];
+  const out = new TsBuffer(SLAB_MIN, (b) => spilled.push(b));
+  expect(slabBytes().inUse).toBe(before + SLAB_MIN);
+  expect(out.reserve(50_000)).toBe(0); // e.g. a keyframe's packets, reserved at once
+  out.length = 50_000;
+  expect(slabBytes().inUse).toBe(before);
+  // Full: spilled, and the next bytes go to a fresh piece, held until given back.
+  out.reserve(20_000);
+  expect(spilled.map((b) => b.length)).toEqual([50_000]);
+  out.recycle(spilled[0]); // not a pooled piece: ignored
+  expect(slabBytes().inUse).toBe(before + SLAB_MIN);
+  out.recycle(out.buf);
+  expect(slabBytes().inUse).toBe(before);
 });
 
 test('a decoder that does not recycle keeps every payload for the GC', () => {

@@ -85,6 +85,8 @@ export class TsBuffer {
       }
       const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
       this.buf.copy(next, 0, 0, this.length);
+      // A frame larger than a piece gets a buffer of its own; the pooled piece it replaces goes back.
+      this.recycle(this.buf);
       this.buf = next;
     }
     return this.length;
