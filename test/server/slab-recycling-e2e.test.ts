@@ -16,6 +16,7 @@ import { parseRtmpUrl, RtmpClient } from '../../images/rtmp-server/src/protocol/
 import { readFlvTags } from '../helpers/flv-file';
 import { makeFlv } from '../helpers/media';
 import { RunningServer, startServer } from '../helpers/server-process';
+import { metric } from './api-players';
 
 jest.setTimeout(90_000);
 
@@ -72,11 +73,9 @@ function flvPlayer(server: RunningServer, stream: string, sent: Set<string>): { 
   return { got: t.got, stop: () => req.destroy() };
 }
 
+/** The slab gauge (NaN if missing, which fails every check below). */
 async function slabBytes(server: RunningServer): Promise<number> {
-  const m = await (await fetch(server.apiUrl('/metrics'))).text();
-  const line = m.split('\n').find((l) => l.startsWith('rtmp_server_media_slab_bytes '));
-  if (!line) throw new Error('rtmp_server_media_slab_bytes missing from /metrics');
-  return Number(line.split(' ')[1]);
+  return metric(await (await fetch(server.apiUrl('/metrics'))).text(), 'rtmp_server_media_slab_bytes');
 }
 
 function files(dir: string, ext: string): string[] {

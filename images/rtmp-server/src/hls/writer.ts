@@ -27,6 +27,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log';
 import { FlvTsMuxer, TsBuffer, TsFrame } from '../protocol/mpegts';
+import { SLAB_MIN, SLAB_SIZE } from '../protocol/rtmp/slab-pool';
 import { HLS_DIR_MARKER, HlsPaths } from './paths';
 import { PlaylistSegment, renderPlaylist } from './playlist';
 import { PlaylistFile } from './playlist-file';
@@ -81,17 +82,19 @@ export interface WrittenSegment {
 
 /** Segments that left the playlist but stay on disk a little longer, for players still reading the previous one. */
 const RETIRED_KEEP = 1;
-/** Muxed TS bytes go to the segment's file in pieces of at most this size (memory per stream stays this small). */
-export const SPILL_BYTES = 128 * 1024;
-const MIN_PIECE_BYTES = 32 * 1024;
+/**
+ * Muxed TS bytes go to the segment's file in pieces of at most this size (memory per stream stays this small).
+ * Pieces are slabs of the media pool, so their sizes are the pool's (SLAB_MIN doubling up to SLAB_SIZE).
+ */
+export const SPILL_BYTES = SLAB_SIZE;
 
 /**
- * The piece size for a stream whose last segment had `segmentBytes`: the smallest of 32, 64 and 128 KiB that is
- * at least a quarter of it. Each stream holds the piece it is filling, so a low-bitrate stream should not hold
+ * The piece size for a stream whose last segment had `segmentBytes`: the smallest slab size (32, 64, 128 KiB) that
+ * is at least a quarter of it. Each stream holds the piece it is filling, so a low-bitrate stream should not hold
  * 128 KiB (a 600 kbit/s, 2 s segment is ~150 KB), while no segment takes more than about five writes.
  */
 export function spillPieceBytes(segmentBytes: number): number {
-  let piece = MIN_PIECE_BYTES;
+  let piece = SLAB_MIN;
   while (piece < SPILL_BYTES && piece * 4 < segmentBytes) piece *= 2;
   return piece;
 }
