@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHlsSinkFactory, HlsSinkFactory } from '../../images/rtmp-server/src/hls/output';
+import { SegmentFile } from '../../images/rtmp-server/src/hls/segment-file';
 import { FlvTag, readFlvTags } from '../helpers/flv-file';
 import { feed, hlsConfig, parsePlaylist, quietLog } from '../helpers/hls';
 import { makeFlv } from '../helpers/media';
@@ -91,4 +92,43 @@ test.each<[string, { sharedDir?: boolean; namesOut?: boolean }]>([
     const n = fs.readSync(h.fd, now, 0, now.length, 0);
     expect(now.subarray(0, n).equals(h.bytes)).toBe(true);
   }
+});
+
+describe('a segment file taking over an expired one', () => {
+  const ensureDir = async (): Promise<void> => undefined;
+  const setUp = (name: string, oldBytes: number): { dir: string; old: string; final: string } => {
+    const dir = path.join(work, name);
+    fs.mkdirSync(dir);
+    const old = path.join(dir, 's-1.ts');
+    fs.writeFileSync(old, Buffer.alloc(oldBytes, 0x11));
+    return { dir, old, final: path.join(dir, 's-9.ts') };
+  };
+
+  test.each([
+    ['longer than the new segment: cut to the new length', 3000, 1000],
+    ['shorter than the new segment: overwritten and extended', 1000, 3000],
+    ['as long as the new segment', 2000, 2000],
+  ])('%s', async (_what, oldBytes, newBytes) => {
+    const { dir, old, final } = setUp(`cut-${oldBytes}-${newBytes}`, oldBytes);
+    const ino = fs.statSync(old).ino;
+    const file = new SegmentFile(final, ensureDir, { file: old, bytes: oldBytes });
+    const data = Buffer.alloc(newBytes, 0x47);
+    await file.append(data.subarray(0, 700));
+    await file.finish(data.subarray(700));
+    expect(fs.readFileSync(final).equals(data)).toBe(true);
+    expect(fs.statSync(final).ino).toBe(ino); // the old file, not a new one
+    expect(fs.readdirSync(dir)).toEqual(['s-9.ts']);
+  });
+
+  test('an expired file that is gone makes a new one; an abort leaves neither name', async () => {
+    const { dir, final, old } = setUp('gone', 100);
+    fs.unlinkSync(old);
+    const file = new SegmentFile(final, ensureDir, { file: old, bytes: 100 });
+    await file.finish(Buffer.alloc(376, 0x47));
+    expect(fs.statSync(final).size).toBe(376);
+    const other = new SegmentFile(path.join(dir, 's-10.ts'), ensureDir, { file: final, bytes: 376 });
+    await other.append(Buffer.alloc(188, 0x47));
+    await other.abort();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
 });

@@ -7,13 +7,13 @@
  * time per segment against ~0.5 ms in place; bench/README.md, ingest). Runs from the stream's serial queue.
  */
 import { constants, promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { closeFd, openFd, truncateFd, writeAll } from './fs-calls';
 import type { HlsPaths } from './paths';
 
 const IN_PLACE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
 
 export class PlaylistFile {
-  private fh: FileHandle | null = null;
+  private fd: number | null = null;
   /** Bytes in the file now (unknown before the first write: truncated then). */
   private length = Number.MAX_SAFE_INTEGER;
 
@@ -27,9 +27,9 @@ export class PlaylistFile {
       return;
     }
     try {
-      this.fh ??= await fsp.open(paths.playlist, IN_PLACE_FLAGS, 0o644);
-      for (let off = 0; off < data.length;) off += (await this.fh.write(data, off, data.length - off, off)).bytesWritten;
-      if (data.length < this.length) await this.fh.truncate(data.length);
+      this.fd ??= await openFd(paths.playlist, IN_PLACE_FLAGS, 0o644);
+      await writeAll(this.fd, data, 0);
+      if (data.length < this.length) await truncateFd(this.fd, data.length);
       this.length = data.length;
     } catch (e) {
       await this.close(); // the next version opens the file again
@@ -39,9 +39,9 @@ export class PlaylistFile {
 
   /** Closes the descriptor (before the playlist is deleted); the next write opens the file again. */
   async close(): Promise<void> {
-    const fh = this.fh;
-    this.fh = null;
+    const fd = this.fd;
+    this.fd = null;
     this.length = Number.MAX_SAFE_INTEGER;
-    await fh?.close().catch(() => undefined);
+    if (fd !== null) await closeFd(fd).catch(() => undefined);
   }
 }

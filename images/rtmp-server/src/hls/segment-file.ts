@@ -4,11 +4,17 @@
  * when complete, so a segment is never seen half-written. Every call runs from the stream's serial queue,
  * so appends, the rename and the playlist that names the segment happen in that order.
  */
-import { constants, promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { closeFd, openFd, renameFile, truncateFd, unlinkFile, writeAll } from './fs-calls';
+
+/** An expired segment's file for a new segment to take over, and its length (the bytes it was written with). */
+export interface ReusedFile {
+  readonly file: string;
+  readonly bytes: number;
+}
 
 export class SegmentFile {
-  private fh: FileHandle | null = null;
+  private fd: number | null = null;
   /** A write failed: the file has a hole, so the segment is given up (the error was reported once). */
   private failed = false;
   /** The temporary file was created (only then is there anything of ours to remove). */
@@ -16,8 +22,8 @@ export class SegmentFile {
   private readonly tmp: string;
   /** Bytes appended (a reused file is cut to this at the end). */
   private written = 0;
-  /** The file is an expired segment's, renamed: its old bytes past `written` are cut at finish. */
-  private recycled = false;
+  /** The file is an expired segment's, renamed, this long: its old bytes past `written` are cut at finish. */
+  private recycledBytes = 0;
 
   constructor(
     private readonly final: string,
@@ -28,7 +34,7 @@ export class SegmentFile {
      * creating a file: renamed to the temporary name at the first append and overwritten. Creating an inode per
      * segment was the largest file system cost left per segment on ext4 (bench/README.md, ingest).
      */
-    private reuse: string | null = null,
+    private reuse: ReusedFile | null = null,
   ) {
     const slash = final.lastIndexOf('/');
     this.tmp = `${final.slice(0, slash + 1)}.${final.slice(slash + 1)}.tmp`;
@@ -38,14 +44,11 @@ export class SegmentFile {
   async append(bytes: Buffer): Promise<void> {
     if (this.failed) return;
     try {
-      if (!this.fh) {
-        this.fh = await this.open();
+      if (this.fd === null) {
+        this.fd = await this.open();
         this.opened = true;
       }
-      for (let off = 0; off < bytes.length;) {
-        const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off);
-        off += bytesWritten;
-      }
+      await writeAll(this.fd, bytes, this.written);
       this.written += bytes.length;
     } catch (e) {
       this.failed = true;
@@ -56,44 +59,45 @@ export class SegmentFile {
   /** Appends the last bytes, closes, and gives the segment its name; rejects (leaving no file) if any write failed. */
   async finish(tail: Buffer): Promise<void> {
     try {
-      if (tail.length || !this.fh) await this.append(tail);
-      if (this.recycled && !this.failed) await this.fh!.truncate(this.written);
+      if (tail.length || this.fd === null) await this.append(tail);
+      // Only a reused file longer than this segment has old bytes left past it.
+      if (this.recycledBytes > this.written && !this.failed) await truncateFd(this.fd!, this.written);
     } finally {
       await this.closeFile();
     }
     if (this.failed) {
-      if (this.opened) await fsp.unlink(this.tmp).catch(() => undefined);
+      if (this.opened) await unlinkFile(this.tmp).catch(() => undefined);
       throw new Error(`segment ${this.final} given up after a failed write`);
     }
-    await fsp.rename(this.tmp, this.final);
+    await renameFile(this.tmp, this.final);
   }
 
   /** Drops what was written (a segment given up on). */
   async abort(): Promise<void> {
     await this.dropReuse();
-    if (!this.fh) return;
+    if (this.fd === null) return;
     await this.closeFile();
-    await fsp.unlink(this.tmp).catch(() => undefined);
+    await unlinkFile(this.tmp).catch(() => undefined);
   }
 
-  private async open(): Promise<FileHandle> {
+  private async open(): Promise<number> {
     await this.ensureDir(false);
     const reuse = this.reuse;
     this.reuse = null;
     if (reuse) {
       try {
-        await fsp.rename(reuse, this.tmp);
-        const fh = await fsp.open(this.tmp, constants.O_WRONLY | constants.O_NOFOLLOW);
-        this.recycled = true;
-        return fh;
+        await renameFile(reuse.file, this.tmp);
+        const fd = await openFd(this.tmp, constants.O_WRONLY | constants.O_NOFOLLOW);
+        this.recycledBytes = reuse.bytes;
+        return fd;
       } catch {
-        await fsp.unlink(this.tmp).catch(() => undefined); // then a new file, as without one to reuse
+        await unlinkFile(this.tmp).catch(() => undefined); // then a new file, as without one to reuse
       }
     }
-    return fsp.open(this.tmp, 'w').catch(async (e: NodeJS.ErrnoException) => {
+    return openFd(this.tmp, 'w').catch(async (e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
       await this.ensureDir(true);
-      return fsp.open(this.tmp, 'w');
+      return openFd(this.tmp, 'w');
     });
   }
 
@@ -101,12 +105,12 @@ export class SegmentFile {
   private async dropReuse(): Promise<void> {
     const reuse = this.reuse;
     this.reuse = null;
-    if (reuse) await fsp.unlink(reuse).catch(() => undefined);
+    if (reuse) await unlinkFile(reuse.file).catch(() => undefined);
   }
 
   private async closeFile(): Promise<void> {
-    const fh = this.fh;
-    this.fh = null;
-    await fh?.close();
+    const fd = this.fd;
+    this.fd = null;
+    if (fd !== null) await closeFd(fd);
   }
 }

@@ -33,7 +33,7 @@ import { PlaylistSegment, renderPlaylist } from './playlist';
 import { PlaylistFile } from './playlist-file';
 import { livePlaylists } from './playlist-memory';
 import { SerialQueue } from './queue';
-import { SegmentFile } from './segment-file';
+import { ReusedFile, SegmentFile } from './segment-file';
 import type { MediaMessage, TimelineInfo } from '../hub/types';
 
 /** The timing settings a writer reads at each decision (mutable: a config reload applies at the next segment). */
@@ -78,6 +78,11 @@ export interface WrittenSegment {
   readonly playlist: string;
   readonly durationMs: number;
   readonly seq: number;
+}
+
+/** A segment in the playlist, or out of it and still on disk, with its length (a file taking it over cuts to size). */
+interface SegmentOnDisk extends PlaylistSegment {
+  readonly bytes: number;
 }
 
 /** Segments that left the playlist but stay on disk a little longer, for players still reading the previous one. */
@@ -152,8 +157,8 @@ interface OpenSegment {
 
 export class HlsWriter {
   private muxer = new FlvTsMuxer();
-  private readonly window: PlaylistSegment[] = [];
-  private readonly retired: string[] = [];
+  private readonly window: SegmentOnDisk[] = [];
+  private readonly retired: SegmentOnDisk[] = [];
   private cur: OpenSegment | null = null;
   /** Frames past the open segment's slot, waiting for that slot's keyframe (or its end) to place the cut. */
   private held: TsFrame[] = [];
@@ -179,7 +184,7 @@ export class HlsWriter {
   private readonly queue: SerialQueue;
   private readonly playlistFile: PlaylistFile;
   /** An expired segment's name, kept on disk for the next segment to take over. */
-  private spare: string | null = null;
+  private spare: SegmentOnDisk | null = null;
   /** Piece size for the next segment's TS bytes (spillPieceBytes of the last segment's). */
   private pieceBytes = SPILL_BYTES;
   /** The playlist as the HTTP server finds it in livePlaylists: `{app}/{stream}.m3u8`. */
@@ -247,7 +252,7 @@ export class HlsWriter {
     this.cur = null;
     this.held = [];
     if (open) this.queue.push(() => open.abort());
-    const names = [...this.retired, ...this.window.map((s) => s.name), ...(this.spare ? [this.spare] : [])];
+    const names = [...this.retired, ...this.window, ...(this.spare ? [this.spare] : [])].map((s) => s.name);
     this.spare = null;
     this.retired.length = 0;
     this.window.length = 0;
@@ -403,8 +408,8 @@ export class HlsWriter {
     }
     const seq = slot + this.shift;
     if (!warmup) this.lastSeq = seq;
-    let reuse: string | null = null;
-    if (!warmup && this.spare) { reuse = this.paths.file(this.spare); this.spare = null; }
+    let reuse: ReusedFile | null = null;
+    if (!warmup && this.spare) { reuse = { file: this.paths.file(this.spare.name), bytes: this.spare.bytes }; this.spare = null; }
     const file = warmup ? null : new SegmentFile(this.paths.file(this.paths.segmentName(seq)), (again) => {
       if (again) this.dirReady = null; // another stream's cleanup removed the shared app directory just now
       return this.ensureDir();
@@ -470,11 +475,12 @@ export class HlsWriter {
       this.log.warn({ event: 'hls-segment-dropped', stream: this.paths.stream, seq: cur.seq }, 'HLS disk is behind; segment dropped');
       return;
     }
-    const seg: PlaylistSegment = {
+    const seg: SegmentOnDisk = {
       seq: cur.seq,
       name: this.paths.segmentName(cur.seq),
       durationMs: Math.max(1, endDts - cur.startDts),
       discontinuity: cur.discontinuity,
+      bytes: cur.out.total,
     };
     this.window.push(seg);
     this.trimWindow();
@@ -504,7 +510,7 @@ export class HlsWriter {
       const raw = Buffer.from(text);
       livePlaylists.set(paths.root, this.playlistRel, paths.playlist, raw);
       await this.playlistFile.write(raw);
-      for (const n of expired) await unlinkQuiet(paths.file(n));
+      for (const n of expired) await unlinkQuiet(paths.file(n.name));
       this.onSegment?.({ file: paths.file(seg.name), name: seg.name, playlist: paths.playlist, durationMs: seg.durationMs, seq: seg.seq });
     });
   }
@@ -513,7 +519,7 @@ export class HlsWriter {
   private dropSpare(): void {
     const spare = this.spare;
     this.spare = null;
-    if (spare) { const file = this.paths.file(spare); this.queue.push(() => unlinkQuiet(file)); }
+    if (spare) { const file = this.paths.file(spare.name); this.queue.push(() => unlinkQuiet(file)); }
   }
 
   /** Keeps at most `windowSeconds` of segments in the playlist (always the newest one). */
@@ -524,7 +530,7 @@ export class HlsWriter {
       const old = this.window.shift()!;
       total -= old.durationMs;
       if (old.discontinuity) this.discontinuitySeq++;
-      this.retired.push(old.name);
+      this.retired.push(old);
     }
   }
 
