@@ -75,7 +75,8 @@ export async function startCompanion(o: CompanionOptions): Promise<Companion> {
     'log:', `  level: ${process.env.BENCH_SERVER_LOG ?? 'warn'}`, '', // BENCH_SERVER_LOG=info to debug a peer
   ].join('\n'));
   const args = [
-    ...(o.nodeArgs ?? []), bundle,
+    // BENCH_NODE_FLAGS: node/V8 flags to A/B (e.g. '--max-semi-space-size=8'), on top of the server's own.
+    ...(o.nodeArgs ?? []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), bundle,
     '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort), '--api-port', String(apiPort),
     '--hls-dir', path.join(dir, 'hls'), '--config', config,
     ...(o.origin ? ['--mode', 'edge', '--origin', o.origin] : []),

@@ -1,8 +1,8 @@
 /**
  * One media message inside the hub (itself the MediaMessage, with the timestamp players get), with its wire
  * encodings made once (lazily, per output format) and shared by every player: the fan-out never copies or
- * re-encodes per player. One object per message rather than an entry wrapping a message: the GOP cache keeps
- * ~150 of them per stream for seconds, and each object that survives costs the GC a copy and a mark.
+ * re-encodes per player. One object per message rather than an entry wrapping a message. Entries live for a merge
+ * window at most; the GOP cache keeps its messages as rows of numbers instead (gop-cache.ts).
  */
 import { encodeMediaChunks } from '../protocol/rtmp/chunk-encoder';
 import { encodeFlvTag } from '../protocol/flv';
@@ -14,7 +14,7 @@ export type OutputFormat = 'rtmp' | 'flv';
 export class Entry implements MediaMessage {
   private rtmp: Buffer | null = null;
   private flv: Buffer | null = null;
-  /** Containers holding this entry (GOP cache, merge window); while > 0 its payload's pooled slab is held. */
+  /** Containers holding this entry (merge windows); while > 0 its payload's pooled slab is held. */
   private holds = 0;
   private slab: Slab | undefined;
 

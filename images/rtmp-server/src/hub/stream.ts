@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { audioInfo, videoInfo } from './codec-info';
 import { Batch, dropAll, Entry, OutputFormat } from './entry';
+import { GopCache } from './gop-cache';
 import { classify, Kind, normalizeMetadata } from './media-kind';
 import { TrackSniffer } from './flv-tracks';
 import { flvHeader } from '../protocol/flv';
@@ -61,8 +62,7 @@ export class Stream {
   private metadata: Entry | null = null;
   private videoConfig: Entry | null = null;
   private audioConfig: Entry | null = null;
-  private gop: Entry[] = [];
-  private gopBytes = 0;
+  private readonly gop = new GopCache();
   private pending: Entry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -174,23 +174,15 @@ export class Stream {
   }
 
   private cache(e: Entry, keyframe: boolean): void {
-    if (keyframe) {
-      this.clearGop();
-      e.hold();
-      this.gop = [e]; this.gopBytes = e.size;
-      return;
-    }
-    if (this.gop.length === 0) return;
-    e.hold();
-    this.gop.push(e);
-    this.gopBytes += e.size;
+    if (keyframe) this.clearGop();
+    else if (this.gop.length === 0) return;
+    this.gop.add(e, e.timestamp);
     // A GOP longer than a player's queue bound would only make joiners drop at once: start over.
-    if (this.gopBytes > this.settings.maxQueueBytes) this.clearGop();
+    if (this.gop.bytes > this.settings.maxQueueBytes) this.clearGop();
   }
 
   private clearGop(): void {
-    dropAll(this.gop);
-    this.gop = []; this.gopBytes = 0;
+    this.gop.clear();
   }
 
   /** Bytes a joining player needs before the live messages, in `format` (after any format header). */
@@ -198,7 +190,7 @@ export class Stream {
     const bufs: Buffer[] = [];
     for (const e of [this.metadata, this.videoConfig, this.audioConfig]) if (e) bufs.push(e.bytes(format, this.chunkSize));
     const live = this.publisher !== null && (this.gop.length > 0 || (!this.hasVideo && this.audioConfig !== null));
-    if (live) for (const e of this.gop) bufs.push(e.bytes(format, this.chunkSize));
+    if (live) this.gop.encodeInto(bufs, format, this.chunkSize);
     return { bufs, live };
   }
 

@@ -12,7 +12,8 @@
  * The HLS muxer's TS pieces (mpegts.ts TsBuffer) are slabs of the same pool, held until written.
  *
  * Holders: the decoder while it carves from the slab, each message being assembled in it (until its onMessage
- * returns), and each hub Entry held by a GOP cache or merge window (hub/entry.ts `hold`/`drop`). A payload passed
+ * returns), each hub Entry held by a merge window (hub/entry.ts `hold`/`drop`) and each GOP cache once per run of
+ * its messages in the slab (hub/gop-cache.ts). A payload passed
  * to onMessage is valid only during the call: whoever keeps it longer takes a hold (`slabOf(payload)?.retain()`)
  * or copies it. Only decoders that feed the hub alone recycle (the server's publishers, edge pulls); any other
  * decoder's slabs are plain buffers that the GC frees. A holder that forgets to let go only leaves its slab to the
