@@ -22,8 +22,11 @@ export interface RtmpConfig {
   /**
    * Merged reads (SRS `publish.mr` / `mr_latency`): a publisher's socket is read at most once per this many
    * milliseconds, so each read takes what arrived meanwhile instead of waking the server for every message (an
-   * encoder sends ~70 a second). Adds up to this much latency between encoder and players; about halves the
-   * CPU an ingest stream costs (bench/README.md, ingest). 0 reads at once (lowest latency). @default 50
+   * encoder sends ~70 a second). Adds up to this much latency between encoder and players (SRS's `mr_latency`
+   * default is 350 ms; `play.mergeWriteMs` adds 350 ms on the way out). Merged at 50 ms an ingest stream costs
+   * about half what it does unmerged, at 100 ms another ~20 % less: every tick stops and restarts each publisher's
+   * socket (two epoll_ctl calls) and reads it (bench/README.md, ingest). 0 reads at once (lowest latency).
+   * @default 100
    */
   readonly mergeReadMs: number;
 }
@@ -329,7 +332,7 @@ export const SERVER_CONFIG_PATH = '/etc/rtmp-server/rtmp-server.yaml';
 /** The default configuration: the SRS ports and SRS-like behaviour. */
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   mode: 'origin',
-  rtmp: { port: 1935, chunkSize: 60000, maxMessageSize: 8 * 1024 * 1024, mergeReadMs: 50 },
+  rtmp: { port: 1935, chunkSize: 60000, maxMessageSize: 8 * 1024 * 1024, mergeReadMs: 100 },
   http: { port: 8080, cors: '*', playerPage: true, headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, keepAliveTimeoutSeconds: 5 },
   api: { port: 1985, allowKick: false, token: '', corsOrigins: [] },
   hls: {
