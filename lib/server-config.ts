@@ -25,7 +25,9 @@ export interface RtmpConfig {
    * encoder sends ~70 a second). Adds up to this much latency between encoder and players (SRS's `mr_latency`
    * default is 350 ms; `play.mergeWriteMs` adds 350 ms on the way out). Merged at 50 ms an ingest stream costs
    * about half what it does unmerged, at 100 ms another ~20 % less: every tick stops and restarts each publisher's
-   * socket (two epoll_ctl calls) and reads it (bench/README.md, ingest). 0 reads at once (lowest latency).
+   * socket (two epoll_ctl calls) and reads it (bench/README.md, ingest). A read that fills the 64 KiB read buffer
+   * is followed at once by the next, so a fast publisher is never held to a buffer per tick. Plain RTMP only: RTMPS
+   * publishers are read as bytes arrive. 0 reads at once (lowest latency).
    * @default 100
    */
   readonly mergeReadMs: number;

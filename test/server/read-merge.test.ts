@@ -8,6 +8,8 @@ import { heldSockets, holdReads } from '../../images/rtmp-server/src/protocol/rt
 import { readIntoShared } from '../../images/rtmp-server/src/protocol/rtmp/socket-reads';
 import { countFrames, probe, publish } from '../helpers/media';
 import { RawRtmp } from '../helpers/rtmp-raw';
+import { encodeChunks } from '../../images/rtmp-server/src/protocol/rtmp/chunk-encoder';
+import { getJson, until } from './api-players';
 import { eventually, events } from '../helpers/server-logs';
 import { startServer } from '../helpers/server-process';
 
@@ -60,6 +62,16 @@ test('a held socket is read at most once per tick and gets every byte, in order,
   expect(heldSockets()).toBe(0); // the closed socket is not held past the next tick
 });
 
+/** connect, createStream and publish `name` in app live, each waiting for the server's answer. */
+async function publishRaw(c: RawRtmp, name: string): Promise<void> {
+  await c.connect('live');
+  await c.waitFor((b) => b.includes('NetConnection.Connect.Success'));
+  c.sendCommand('createStream', 2, null);
+  await c.waitFor((b) => b.includes('_result') && b.lastIndexOf('_result') > b.indexOf('NetConnection.Connect.Success'));
+  c.sendCommand('publish', 3, null, name, 'live');
+  await c.waitFor((b) => b.includes('NetStream.Publish.Start'));
+}
+
 describe('through the server, rtmp.mergeReadMs 1000', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => { server = await startServer({ configYaml: 'rtmp:\n  mergeReadMs: 1000\nhls:\n  enabled: false\n' }); });
@@ -69,14 +81,30 @@ describe('through the server, rtmp.mergeReadMs 1000', () => {
     const c = await RawRtmp.open(server.rtmpPort);
     try {
       const started = performance.now();
-      await c.connect('live');
-      await c.waitFor((b) => b.includes('NetConnection.Connect.Success'));
-      c.sendCommand('createStream', 2, null);
-      await c.waitFor((b) => b.includes('_result') && b.lastIndexOf('_result') > b.indexOf('NetConnection.Connect.Success'));
-      c.sendCommand('publish', 3, null, 'prompt', 'live');
-      await c.waitFor((b) => b.includes('NetStream.Publish.Start'));
+      await publishRaw(c, 'prompt');
       // Three round trips after the handshake; each would wait up to a second if these reads were merged.
       expect(performance.now() - started).toBeLessThan(900);
+    } finally {
+      c.destroy();
+    }
+  });
+
+  test('a publisher sending more than a read per tick is not held back to one read per tick', async () => {
+    // 3 MB of video messages at once. Held after every read, the server would take 64 KiB per second here (one
+    // shared-buffer read per 1000 ms tick): 47 s. A read that fills the buffer is followed by the next at once.
+    const c = await RawRtmp.open(server.rtmpPort);
+    try {
+      await publishRaw(c, 'fast');
+      const frame = Buffer.alloc(64 * 1024);
+      frame[0] = 0x27; // AVC inter frame
+      frame[1] = 0x01; // NALU
+      for (let i = 0; i < 48; i++) c.send(encodeChunks(6, 9, 1, i * 40, frame, 128));
+      const received = async (): Promise<number> => {
+        const list = (await getJson(server.apiUrl('/api/v1/streams'))).streams as { name: string; recv_bytes: number }[];
+        return list.find((x) => x.name === 'fast')?.recv_bytes ?? 0;
+      };
+      // Within 10 s (50 tries, 200 ms apart); `until` throws with the last count if not.
+      expect(await until(async () => (await received()) >= 48 * frame.length, 50, 200)).toBe(true);
     } finally {
       c.destroy();
     }

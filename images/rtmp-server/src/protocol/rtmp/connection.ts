@@ -19,7 +19,7 @@ import {
 import { ProtocolError } from './errors';
 import { ClientHandshake, ServerHandshake } from './handshake';
 import { holdReads } from './read-merge';
-import { readIntoShared } from './socket-reads';
+import { readIntoShared, SHARED_READ_BYTES } from './socket-reads';
 
 export interface RtmpConnectionOptions {
   readonly role: 'server' | 'client';
@@ -67,6 +67,8 @@ export class RtmpConnection {
   private setupTimer: NodeJS.Timeout | null;
   /** Merged reads (read-merge.ts): 0 reads as bytes arrive. */
   private mergeReadMs = 0;
+  /** Reads land in the shared buffer (plain TCP), not as 'data' events (TLS). */
+  private readonly sharedReads: boolean;
 
   constructor(readonly socket: Socket, readonly opts: RtmpConnectionOptions) {
     const send = (b: Buffer) => this.write(b);
@@ -82,7 +84,8 @@ export class RtmpConnection {
     socket.setNoDelay(true);
     this.setupTimer = setTimeout(() => this.fail('setup timeout'), opts.setupTimeoutMs ?? 10_000);
     // Plain TCP: reads land in a shared buffer (socket-reads.ts); receive() keeps nothing of it past the call.
-    if (!readIntoShared(socket, (d) => this.receive(d))) socket.on('data', (d: Buffer) => this.receive(d));
+    this.sharedReads = readIntoShared(socket, (d) => this.receive(d));
+    if (!this.sharedReads) socket.on('data', (d: Buffer) => this.receive(d));
     socket.on('error', (e) => this.finish(`socket error: ${e.message}`));
     socket.on('close', () => this.finish('peer closed'));
   }
@@ -92,9 +95,13 @@ export class RtmpConnection {
     if (this.handshake instanceof ClientHandshake) this.handshake.start();
   }
 
-  /** From now on, reads at most once per `ms` (a publisher's socket: read-merge.ts); 0 reads as bytes arrive. */
+  /**
+   * From now on, reads at most once per `ms` (a publisher's socket: read-merge.ts); 0 reads as bytes arrive.
+   * Plain TCP only: a 'data' socket (TLS) resumed after a hold delivers one chunk (a TLS record, at most 16 KiB)
+   * before the next hold, so merging would cap an RTMPS publisher at a record per tick.
+   */
   mergeReads(ms: number): void {
-    this.mergeReadMs = ms;
+    this.mergeReadMs = this.sharedReads ? ms : 0;
   }
 
   /** The session is established: no more setup deadline. */
@@ -117,7 +124,9 @@ export class RtmpConnection {
         this.onReady();
       }
       if (data.length) this.decoder.push(data);
-      if (this.mergeReadMs > 0 && !this.closed) holdReads(this.socket, this.mergeReadMs);
+      // A read that filled the shared buffer left bytes in the kernel: read on, or a publisher sending more than
+      // a buffer per tick (64 KiB per 100 ms, ~5 Mbit/s) would be held back to that.
+      if (this.mergeReadMs > 0 && !this.closed && d.length < SHARED_READ_BYTES) holdReads(this.socket, this.mergeReadMs);
       if (this.peerWindow > 0 && this.bytesIn - this.lastAck >= this.peerWindow) {
         this.lastAck = this.bytesIn;
         this.sendControl(MSG_ACK, u32(this.bytesIn >>> 0));

@@ -15,7 +15,8 @@ import { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
 /** One read's room (libuv asks for 64 KiB per read; a larger read arrives as several). */
-const SHARED = Buffer.allocUnsafeSlow(64 * 1024);
+export const SHARED_READ_BYTES = 64 * 1024;
+const SHARED = Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
 
 type Handle = { useUserBuffer?: (b: Uint8Array) => void; constructor?: { name?: string } };
 
