@@ -18,8 +18,8 @@ import {
 } from './constants';
 import { ProtocolError } from './errors';
 import { ClientHandshake, ServerHandshake } from './handshake';
-import { holdReads } from './read-merge';
-import { readIntoShared, SHARED_READ_BYTES } from './socket-reads';
+import { holdAfterRead } from './read-merge';
+import { readIntoShared } from './socket-reads';
 
 export interface RtmpConnectionOptions {
   readonly role: 'server' | 'client';
@@ -124,9 +124,7 @@ export class RtmpConnection {
         this.onReady();
       }
       if (data.length) this.decoder.push(data);
-      // A read that filled the shared buffer left bytes in the kernel: read on, or a publisher sending more than
-      // a buffer per tick (64 KiB per 100 ms, ~5 Mbit/s) would be held back to that.
-      if (this.mergeReadMs > 0 && !this.closed && d.length < SHARED_READ_BYTES) holdReads(this.socket, this.mergeReadMs);
+      if (this.mergeReadMs > 0 && !this.closed) holdAfterRead(this.socket, d.length, this.mergeReadMs);
       if (this.peerWindow > 0 && this.bytesIn - this.lastAck >= this.peerWindow) {
         this.lastAck = this.bytesIn;
         this.sendControl(MSG_ACK, u32(this.bytesIn >>> 0));

@@ -6,6 +6,7 @@
  * whole process, not one per socket; the kernel keeps acknowledging meanwhile, so the encoder is not slowed.
  */
 import type { Socket } from 'node:net';
+import { SHARED_READ_BYTES } from './socket-reads';
 
 /**
  * Sockets held until the next tick, in two arrays used in turn and reused (a Set cleared every tick reallocated its
@@ -23,6 +24,15 @@ export function holdReads(socket: Socket, ms: number): void {
   socket.pause();
   held[count++] = socket;
   tick ??= setTimeout(releaseAll, ms);
+}
+
+/**
+ * After a read of `bytes` into the shared buffer (socket-reads.ts): holds the socket until the next tick, unless the
+ * read filled the buffer. Then bytes are left in the kernel and the next read comes at once; held after every
+ * read, a publisher would get at most one buffer per tick (64 KiB per 100 ms, ~5 Mbit/s).
+ */
+export function holdAfterRead(socket: Socket, bytes: number, ms: number): void {
+  if (bytes < SHARED_READ_BYTES) holdReads(socket, ms);
 }
 
 /** Sockets waiting for the next tick (tests). */
