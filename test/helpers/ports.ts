@@ -13,6 +13,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `n` distinct free ports: all n listeners are open at once before any closes, so the OS cannot hand out one port
+ * twice (separate freePort() calls can get the same port back: a server then refused "rtmp.port and http.port are
+ * both 37535" in a CI run).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
+  })));
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  return ports;
+}
+
 /** Resolves once something accepts TCP connections on 127.0.0.1:port, or rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, waitForPort } from './ports';
+import { freePorts, waitForPort } from './ports';
 
 /** The bundle the image runs (`node dist/main.js`); `npm run build` makes it. */
 export const SERVER_ENTRY = path.resolve(__dirname, '../../images/rtmp-server/dist/main.js');
@@ -39,7 +39,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   if (!fs.existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} missing: run npm run build first`);
   const [rtmpPort, httpPort, apiPort] = opts.ports
     ? [opts.ports.rtmp, opts.ports.http, opts.ports.api]
-    : [await freePort(), await freePort(), await freePort()];
+    : await freePorts(3);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtmp-server-test-'));
   const hlsDir = path.join(workDir, 'hls');
   fs.mkdirSync(hlsDir);
