@@ -40,11 +40,11 @@ async function stream(dir: string, i: number, way: Way): Promise<void> {
   for (let s = 0; s < SEGMENTS; s++) {
     const fin = path.join(dir, `s${i}-${s}.ts`), tmp = path.join(dir, `.s${i}-${s}.ts.tmp`);
     const old = s >= KEEP ? path.join(dir, `s${i}-${s - KEEP}.ts`) : null;
-    const SEGMENT = segmentBytes(s);
+    const bytes = segmentBytes(s);
     if (way === 'recycled' && old) await fsp.rename(old, tmp);
     const seg = await fsp.open(tmp, way === 'recycled' && old ? constants.O_WRONLY : 'w');
-    for (let off = 0; off < SEGMENT; off += PIECE) await seg.write(piece, 0, Math.min(PIECE, SEGMENT - off));
-    if (way === 'recycled' && old) await seg.truncate(SEGMENT);
+    for (let off = 0; off < bytes; off += PIECE) await seg.write(piece, 0, Math.min(PIECE, bytes - off));
+    if (way === 'recycled' && old) await seg.truncate(bytes);
     await seg.close();
     await fsp.rename(tmp, fin);
     if (way === 'rename') {

@@ -2,15 +2,7 @@ import * as net from 'node:net';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it), so parallel test files never collide. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+  return (await freePorts(1))[0];
 }
 
 /**

@@ -18,8 +18,9 @@
  *
  * Segment bytes stream to a temporary file (segment-file.ts) in pieces (32 KiB to SPILL_BYTES, by the stream's
  * bitrate: spillPieceBytes) while the segment is muxed, so a stream holds about one piece, not a whole segment;
- * the file is renamed to its name when the segment closes; then the playlist is replaced atomically (temp file +
- * rename), then segments that left the window are deleted — all through one ordered, non-blocking queue per stream.
+ * the file is renamed to its name when the segment closes; then the playlist is written (playlist-file.ts), then
+ * segments that left the window are deleted or taken over by the next segment — all through one ordered,
+ * non-blocking queue per stream.
  * Warm-up segments never reach the disk (their pieces are discarded); a segment with no frames or given up is
  * aborted (its temp file removed). The media path (onMessage) never touches the disk and never throws.
  */
@@ -183,7 +184,7 @@ export class HlsWriter {
   private dirReady: Promise<void> | null = null;
   private readonly queue: SerialQueue;
   private readonly playlistFile: PlaylistFile;
-  /** An expired segment's name, kept on disk for the next segment to take over. */
+  /** An expired segment, kept on disk for the next segment to take over. */
   private spare: SegmentOnDisk | null = null;
   /** Piece size for the next segment's TS bytes (spillPieceBytes of the last segment's). */
   private pieceBytes = SPILL_BYTES;
@@ -414,7 +415,7 @@ export class HlsWriter {
       if (again) this.dirReady = null; // another stream's cleanup removed the shared app directory just now
       return this.ensureDir();
     }, reuse);
-    // The TS bytes stream to the file as they are muxed (one write per SPILL_BYTES, off the media path);
+    // The TS bytes stream to the file as they are muxed (one write per piece of pieceBytes, off the media path);
     // a warm-up's pieces are only recycled, so it costs one piece of memory and no disk.
     const out: TsBuffer = new TsBuffer(this.pieceBytes, (bytes) => (seg.file ? this.spill(seg, bytes) : out.recycle(bytes)));
     this.muxer.tables(out);

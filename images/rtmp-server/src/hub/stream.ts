@@ -97,7 +97,7 @@ export class Stream {
     this.publisher = pub;
     this.publishedAt = Date.now();
     this.metadata = this.videoConfig = this.audioConfig = null;
-    this.clearGop();
+    this.gop.clear();
     this.hasVideo = false;
     this.video = this.audio = null;
     this.tracks.reset();
@@ -115,7 +115,7 @@ export class Stream {
     this.publisher = null;
     this.tracks.reset();
     for (const p of this.players) safe(() => p.init.publisherChanged?.(false));
-    this.clearGop();
+    this.gop.clear();
     for (const s of this.sinks) safe(() => s.end());
     this.sinks = [];
   }
@@ -174,15 +174,11 @@ export class Stream {
   }
 
   private cache(e: Entry, keyframe: boolean): void {
-    if (keyframe) this.clearGop();
+    if (keyframe) this.gop.clear();
     else if (this.gop.length === 0) return;
     this.gop.add(e, e.timestamp);
     // A GOP longer than a player's queue bound would only make joiners drop at once: start over.
-    if (this.gop.bytes > this.settings.maxQueueBytes) this.clearGop();
-  }
-
-  private clearGop(): void {
-    this.gop.clear();
+    if (this.gop.bytes > this.settings.maxQueueBytes) this.gop.clear();
   }
 
   /** Bytes a joining player needs before the live messages, in `format` (after any format header). */
